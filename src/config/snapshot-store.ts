@@ -1,0 +1,41 @@
+import type { Snapshot } from './snapshot.js';
+
+export interface ReloadRecord {
+  readonly at: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/**
+ * Holds the configuration in force. `swap` replaces it in one assignment: a request that already
+ * read `current()` keeps its snapshot to the end, the next request gets the new one.
+ */
+export class SnapshotStore {
+  #current: Snapshot;
+  #loadedAt: string;
+  #lastReload: ReloadRecord | undefined;
+
+  constructor(initial: Snapshot, now: Date = new Date()) {
+    this.#current = initial;
+    this.#loadedAt = now.toISOString();
+  }
+
+  current(): Snapshot {
+    return this.#current;
+  }
+
+  swap(next: Snapshot, now: Date = new Date()): void {
+    this.#current = next;
+    this.#loadedAt = now.toISOString();
+    this.#lastReload = { at: this.#loadedAt, ok: true };
+  }
+
+  refuse(error: string, now: Date = new Date()): void {
+    this.#lastReload = { at: now.toISOString(), ok: false, error };
+  }
+
+  /** What /readyz reports: the configuration in force and how the last reload went. */
+  status(): { readonly loadedAt: string; readonly lastReload: ReloadRecord | undefined } {
+    return { loadedAt: this.#loadedAt, lastReload: this.#lastReload };
+  }
+}

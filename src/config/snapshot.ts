@@ -1,0 +1,141 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import { compileAcl } from '../authz/acl-compile.js';
+import type { Acl } from '../authz/acl.js';
+import { parseHtpasswd, type UserRecord } from '../authn/htpasswd.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { REFRESH_TYP } from '../authn/refresh-token.js';
+import { createJwsSigner, type JwsSigner } from '../token/jws.js';
+import { buildJwks, type Jwks } from '../token/jwks.js';
+import { keyId } from '../token/key-id.js';
+import { parseSigningMaterial, type SigningMaterial } from '../token/signing-key.js';
+import type { Settings } from './settings.js';
+import { parseYamlDocument } from './yaml-document.js';
+
+/** The text of every file a snapshot is built from. */
+export interface SourceTexts {
+  readonly acl: string;
+  readonly users: string;
+  readonly signingKey: string;
+  readonly signingCert: string;
+}
+
+/**
+ * Everything a request needs, built whole from settings and files and never changed afterwards.
+ * A reload builds a new snapshot and swaps it in; a request reads the current one once, at its start,
+ * so it sees either the old configuration or the new one, never a mix.
+ */
+export interface Snapshot {
+  readonly settings: Settings;
+  readonly acl: Acl;
+  readonly users: ReadonlyMap<string, UserRecord>;
+  /** The bcrypt cost most users have: unknown users are checked against a dummy hash of this cost. */
+  readonly dummyCost: number;
+  readonly signing: SigningMaterial;
+  /** The key ID access tokens carry (PURSER_KID_FORMAT). */
+  readonly kid: string;
+  /** Public keys of every certificate in the bundle, for checking refresh tokens. */
+  readonly publicKeys: readonly KeyObject[];
+  readonly signAccessToken: JwsSigner;
+  readonly signRefreshToken: JwsSigner;
+  readonly jwks: Jwks;
+  /** Content hashes of the sources, to tell what a reload changed. */
+  readonly versions: { readonly acl: string; readonly users: string; readonly keys: string };
+}
+
+/** Builds a snapshot from file contents; parts whose source did not change are taken from `previous`. */
+export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?: Snapshot): Snapshot {
+  const versions = {
+    acl: digest(texts.acl),
+    users: digest(texts.users),
+    keys: digest(`${texts.signingKey}\0${texts.signingCert}`),
+  };
+  const issues: ConfigIssue[] = [];
+  const collect = <T>(build: () => T): T | undefined => {
+    try {
+      return build();
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else throw err;
+      return undefined;
+    }
+  };
+
+  const reuse = previous !== undefined && previous.settings === settings;
+  const acl =
+    reuse && previous.versions.acl === versions.acl
+      ? previous.acl
+      : collect(() => {
+          const compiled = compileAcl(parseYamlDocument(texts.acl, settings.aclFile));
+          if (compiled.acl === undefined) throw new ConfigError(compiled.issues);
+          return compiled.acl;
+        });
+  const users =
+    reuse && previous.versions.users === versions.users
+      ? previous.users
+      : collect(() => {
+          const parsed = parseHtpasswd(texts.users, settings.htpasswdFile);
+          if (parsed.issues.length > 0) throw new ConfigError(parsed.issues);
+          return parsed.users;
+        });
+  const keys =
+    reuse && previous.versions.keys === versions.keys
+      ? previous
+      : collect(() => signingParts(settings, texts));
+  if (acl === undefined || users === undefined || keys === undefined) throw new ConfigError(issues);
+
+  return Object.freeze({
+    settings,
+    acl,
+    users,
+    dummyCost: typicalCost(users),
+    signing: keys.signing,
+    kid: keys.kid,
+    publicKeys: keys.publicKeys,
+    signAccessToken: keys.signAccessToken,
+    signRefreshToken: keys.signRefreshToken,
+    jwks: keys.jwks,
+    versions,
+  });
+}
+
+type SigningParts = Pick<Snapshot, 'signing' | 'kid' | 'publicKeys' | 'signAccessToken' | 'signRefreshToken' | 'jwks'>;
+
+function signingParts(settings: Settings, texts: SourceTexts): SigningParts {
+  const signing = parseSigningMaterial(texts.signingKey, texts.signingCert, {
+    key: settings.signingKeyFile,
+    cert: settings.signingCertFile,
+  });
+  const current = signing.certificates[0];
+  if (current === undefined) throw ConfigError.single(settings.signingCertFile, 'no certificate');
+  const kid = keyId(current.publicKey, settings.kidFormat);
+  // libtrust mode also sends the certificate (x5c): registry 2.x and 3 both verify that chain against
+  // rootcertbundle first. Registry 3 given only a JWKS file cannot, so thumbprint mode leaves x5c out.
+  const header =
+    settings.kidFormat === 'libtrust' ? { typ: 'JWT', kid, x5c: [current.raw.toString('base64')] } : { typ: 'JWT', kid };
+  return {
+    signing,
+    kid,
+    publicKeys: signing.certificates.map((certificate) => certificate.publicKey),
+    signAccessToken: createJwsSigner(signing.alg, signing.privateKey, header),
+    signRefreshToken: createJwsSigner(signing.alg, signing.privateKey, { typ: REFRESH_TYP }),
+    jwks: buildJwks(signing, settings.kidFormat),
+  };
+}
+
+function typicalCost(users: ReadonlyMap<string, UserRecord>): number {
+  const counts = new Map<number, number>();
+  for (const user of users.values()) counts.set(user.cost, (counts.get(user.cost) ?? 0) + 1);
+  let best = 10;
+  let bestCount = 0;
+  for (const [cost, count] of counts) {
+    if (count > bestCount) {
+      best = cost;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { generateSigningCertificate } from '../certs/signing-certificate.js';
+import { ConfigError } from '../errors.js';
+import type { Settings } from './settings.js';
+import type { SourceTexts } from './snapshot.js';
+
+/** Anything larger is not a configuration file, and reading it whole would be a memory hazard. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+export async function readSources(settings: Settings): Promise<SourceTexts> {
+  const [acl, users, signingKey, signingCert] = await Promise.all([
+    readText(settings.aclFile),
+    readText(settings.htpasswdFile),
+    readText(settings.signingKeyFile),
+    readText(settings.signingCertFile),
+  ]);
+  return { acl, users, signingKey, signingCert };
+}
+
+export async function readText(file: string): Promise<string> {
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw ConfigError.single(file, `cannot read: ${why}`);
+  }
+  if (data.length > MAX_FILE_BYTES) throw ConfigError.single(file, `larger than ${MAX_FILE_BYTES} bytes`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    throw ConfigError.single(file, 'not valid UTF-8 text');
+  }
+}
+
+/**
+ * On a first start neither the signing key nor its certificate exists: make both (RSA, RS256).
+ * If only one of them exists, something is wrong (a lost key, a half-copied secret), and making a new
+ * pair would silently break every registry that trusts the old certificate, so refuse instead.
+ * Returns true when it generated a pair.
+ */
+export async function ensureSigningKey(settings: Settings): Promise<boolean> {
+  const keyExists = existsSync(settings.signingKeyFile);
+  const certExists = existsSync(settings.signingCertFile);
+  if (keyExists && certExists) return false;
+  if (keyExists !== certExists) {
+    const [present, missing] = keyExists
+      ? [settings.signingKeyFile, settings.signingCertFile]
+      : [settings.signingCertFile, settings.signingKeyFile];
+    throw ConfigError.single(
+      missing,
+      `missing, but ${present} exists; restore it, or remove both and restart to make a new pair ` +
+        '(registries that trust the old certificate must then be given the new one)',
+    );
+  }
+  const { keyPem, certPem } = generateSigningCertificate('RS256');
+  await mkdir(dirname(settings.signingKeyFile), { recursive: true });
+  await mkdir(dirname(settings.signingCertFile), { recursive: true });
+  await writeFile(settings.signingKeyFile, keyPem, { mode: 0o600, flag: 'wx' });
+  await writeFile(settings.signingCertFile, certPem, { mode: 0o644, flag: 'wx' });
+  return true;
+}

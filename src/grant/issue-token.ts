@@ -1,0 +1,43 @@
+import { epochSeconds } from '../clock.js';
+import type { Snapshot } from '../config/snapshot.js';
+import { authenticate, type AuthenticateDeps } from './authenticate.js';
+import { authorize } from './authorize.js';
+import { mintTokens } from './mint-tokens.js';
+import { resolveService } from './resolve-service.js';
+import type { GrantTrace, TokenGrant, TokenRequest } from './token-request.js';
+
+export type GrantDeps = AuthenticateDeps;
+
+/**
+ * The token endpoint's work, whatever the transport: service → authenticate → authorize each scope
+ * → sign. `snapshot` is read once by the caller, so one request sees one configuration throughout.
+ */
+export async function issueToken(request: TokenRequest, snapshot: Snapshot, deps: GrantDeps, trace: GrantTrace): Promise<TokenGrant> {
+  const service = resolveService(request.service, snapshot.settings.services);
+  trace.service = service;
+  const { identity, presentedRefreshToken } = await authenticate(request, service, snapshot, deps, trace);
+  trace.account = identity.account;
+  const decisions = authorize(snapshot.acl, identity, request.scopes, { ip: request.ip, service });
+  trace.decisions = decisions;
+  const now = epochSeconds(deps.clock);
+  const minted = await mintTokens({
+    snapshot,
+    identity,
+    service,
+    decisions,
+    now,
+    offline: request.offline,
+    presentedRefreshToken,
+  });
+  trace.jti = minted.jti;
+  return {
+    identity,
+    service,
+    decisions,
+    accessToken: minted.accessToken,
+    jti: minted.jti,
+    expiresIn: snapshot.settings.tokenTtl,
+    issuedAt: new Date(now * 1000).toISOString().replace('.000Z', 'Z'),
+    refreshToken: minted.refreshToken,
+  };
+}

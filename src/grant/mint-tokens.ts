@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import type { Decision, Identity } from '../auth.js';
+import { refreshClaims } from '../authn/refresh-token.js';
+import type { Snapshot } from '../config/snapshot.js';
+import { accessClaims } from '../token/claims.js';
+
+export interface Minted {
+  readonly accessToken: string;
+  readonly jti: string;
+  readonly refreshToken: string | undefined;
+}
+
+/**
+ * Signs the access token and, when the client asked for offline access and is a known user, a
+ * refresh token. A client that authenticated with a refresh token gets that same token back: docker
+ * and containerd keep reusing the first one they were given, so rotating it would gain nothing.
+ */
+export async function mintTokens(input: {
+  readonly snapshot: Snapshot;
+  readonly identity: Identity;
+  readonly service: string;
+  readonly decisions: readonly Decision[];
+  readonly now: number;
+  readonly offline: boolean;
+  readonly presentedRefreshToken: string | undefined;
+}): Promise<Minted> {
+  const { snapshot, identity, service, now } = input;
+  const { settings } = snapshot;
+  const jti = randomBytes(16).toString('base64url');
+  const accessToken = snapshot.signAccessToken(
+    accessClaims({
+      issuer: settings.issuer,
+      subject: identity.account,
+      audience: service,
+      decisions: input.decisions,
+      now,
+      ttl: settings.tokenTtl,
+      jti,
+    }),
+  );
+  let refreshToken: Promise<string> | string | undefined;
+  const user = snapshot.users.get(identity.account);
+  if (input.offline && user !== undefined) {
+    refreshToken =
+      input.presentedRefreshToken ??
+      snapshot.signRefreshToken(
+        refreshClaims({ issuer: settings.issuer, user, service, now, ttl: settings.refreshTtl, jti: randomBytes(16).toString('base64url') }),
+      );
+  }
+  const [access, refresh] = await Promise.all([accessToken, refreshToken]);
+  return { accessToken: access, jti, refreshToken: refresh };
+}

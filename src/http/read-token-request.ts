@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { Secret } from '../auth.js';
+import { parseScopes } from '../authz/scope.js';
+import { InvalidRequestError, UnsupportedGrantTypeError } from '../errors.js';
+import type { TokenRequest } from '../grant/token-request.js';
+import { parseBasicCredentials } from './basic-credentials.js';
+import { readFormBody } from './form-body.js';
+import { one, parseParams, type ParamSpec } from './params.js';
+
+// docs/spec/auth/token.md: GET /auth?service=…&scope=…&account=…&client_id=…&offline_token=true
+const GET_PARAMS: ParamSpec = { single: ['service', 'account', 'client_id', 'offline_token'], multi: ['scope'] };
+
+// docs/spec/auth/oauth.md: POST form with grant_type, service, client_id, access_type, scope, and
+// username/password or refresh_token.
+const POST_PARAMS: ParamSpec = {
+  single: ['grant_type', 'service', 'client_id', 'access_type', 'username', 'password', 'refresh_token'],
+  multi: ['scope'],
+  raw: ['password'],
+};
+
+export function readGetRequest(req: IncomingMessage, ip: string | undefined): TokenRequest {
+  const url = req.url ?? '';
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const params = parseParams(query, GET_PARAMS);
+  const credentials = parseBasicCredentials(req.headers.authorization);
+  const account = one(params, 'account');
+  if (account !== undefined && account !== (credentials?.username ?? '')) {
+    throw new InvalidRequestError(
+      credentials ? 'the account parameter differs from the Basic user name' : 'the account parameter needs matching Basic credentials',
+    );
+  }
+  return {
+    method: 'GET',
+    grantType: credentials ? 'password' : 'anonymous',
+    service: one(params, 'service'),
+    scopes: parseScopes(params.get('scope') ?? []),
+    credentials,
+    refreshToken: undefined,
+    clientId: one(params, 'client_id'),
+    offline: flag(one(params, 'offline_token'), 'offline_token', { true: true, false: false }),
+    ip,
+  };
+}
+
+export async function readPostRequest(req: IncomingMessage, ip: string | undefined): Promise<TokenRequest> {
+  const params = parseParams(await readFormBody(req), POST_PARAMS);
+  const grantType = one(params, 'grant_type');
+  const common = {
+    method: 'POST' as const,
+    service: one(params, 'service'),
+    scopes: parseScopes(params.get('scope') ?? []),
+    clientId: one(params, 'client_id'),
+    offline: flag(one(params, 'access_type'), 'access_type', { offline: true, online: false }),
+    ip,
+  };
+  if (grantType === 'password') {
+    const username = one(params, 'username');
+    const password = one(params, 'password');
+    if (!username || password === undefined) throw new InvalidRequestError('grant_type=password needs username and password');
+    return { ...common, grantType, credentials: { username, password: new Secret(password) }, refreshToken: undefined };
+  }
+  if (grantType === 'refresh_token') {
+    const token = one(params, 'refresh_token');
+    if (!token) throw new InvalidRequestError('grant_type=refresh_token needs refresh_token');
+    return { ...common, grantType, credentials: undefined, refreshToken: new Secret(token) };
+  }
+  if (grantType === undefined) throw new InvalidRequestError('grant_type is required (password or refresh_token)');
+  throw new UnsupportedGrantTypeError(`grant_type ${JSON.stringify(grantType.slice(0, 40))} is not supported; use password or refresh_token`);
+}
+
+function flag(value: string | undefined, name: string, meanings: Readonly<Record<string, boolean>>): boolean {
+  if (value === undefined) return false;
+  const meaning = Object.hasOwn(meanings, value) ? meanings[value] : undefined;
+  if (meaning === undefined) throw new InvalidRequestError(`${name} must be ${Object.keys(meanings).join(' or ')}`);
+  return meaning;
+}

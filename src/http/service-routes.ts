@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app.js';
+
+/** /healthz, /readyz, /metrics and /.well-known/jwks.json. */
+export function serviceRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  // Liveness: the process answers.
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // Readiness: a valid configuration is in force. A refused reload leaves the old one in force,
+  // so readiness stays 200 and the body says what went wrong.
+  router.get('/readyz', (_req, res) => {
+    const snapshot = deps.store.current();
+    const { loadedAt, lastReload } = deps.store.status();
+    res.json({
+      status: 'ready',
+      loadedAt,
+      lastReload: lastReload ?? null,
+      users: snapshot.users.size,
+      rules: snapshot.acl.rules.length,
+      kid: snapshot.kid,
+    });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metricsText();
+    res.set('Content-Type', contentType).send(body);
+  });
+
+  // The bundle's public keys with the key IDs tokens carry: registry 3's auth.token.jwks file.
+  router.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=60').json(deps.store.current().jwks);
+  });
+
+  return router;
+}

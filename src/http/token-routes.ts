@@ -1,0 +1,89 @@
+import type { Request, Response } from 'express';
+import { formatScope } from '../authz/scope.js';
+import { AuthenticationError, PurserError, ThrottledError } from '../errors.js';
+import { issueToken } from '../grant/issue-token.js';
+import type { GrantTrace, TokenGrant, TokenRequest } from '../grant/token-request.js';
+import { describeDecisions, type AuditEvent } from '../observe/audit.js';
+import type { AppDeps } from '../app.js';
+import { clientIp } from './client-ip.js';
+import { readGetRequest, readPostRequest } from './read-token-request.js';
+import { getResponseBody, postResponseBody } from './token-response.js';
+
+/**
+ * GET /auth (token.md) and POST /auth (oauth.md). Both read the configuration once, parse the
+ * request into a TokenRequest, run the same grant, and leave exactly one audit event and one
+ * metric sample behind, whatever the outcome. Errors go on to the error handler.
+ */
+export function tokenHandler(deps: AppDeps, method: 'GET' | 'POST') {
+  return async (req: Request, res: Response): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const snapshot = deps.store.current();
+    res.locals.errorStyle = method === 'POST' ? 'oauth' : 'registry';
+    res.set('Cache-Control', 'no-store');
+    res.set('Pragma', 'no-cache');
+    const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], snapshot.settings.trustedProxies);
+    const trace: GrantTrace = {};
+    let request: TokenRequest | undefined;
+    let grant: TokenGrant | undefined;
+    let failure: unknown;
+    try {
+      request = method === 'GET' ? readGetRequest(req, ip) : await readPostRequest(req, ip);
+      grant = await issueToken(request, snapshot, deps.grant, trace);
+      res.status(200).json(method === 'GET' ? getResponseBody(grant) : postResponseBody(grant));
+    } catch (err) {
+      failure = err;
+      throw err;
+    } finally {
+      record(deps, { method, ip, request, trace, grant, failure, started });
+    }
+  };
+}
+
+function record(
+  deps: AppDeps,
+  done: {
+    method: string;
+    ip: string | undefined;
+    request: TokenRequest | undefined;
+    trace: GrantTrace;
+    grant: TokenGrant | undefined;
+    failure: unknown;
+    started: bigint;
+  },
+): void {
+  const seconds = Number(process.hrtime.bigint() - done.started) / 1e9;
+  const grantType = done.request?.grantType ?? 'unknown';
+  const outcome = outcomeOf(done.grant, done.failure);
+  deps.metrics.tokenRequests.inc({ outcome, grant_type: grantType });
+  deps.metrics.tokenRequestDuration.observe({ grant_type: grantType }, seconds);
+  const event: AuditEvent = {
+    time: new Date().toISOString(),
+    ip: done.ip,
+    account: done.trace.account ?? done.request?.credentials?.username,
+    service: done.trace.service ?? done.request?.service,
+    clientId: done.request?.clientId,
+    method: done.method,
+    grantType,
+    outcome,
+    status: done.failure === undefined ? 200 : done.failure instanceof PurserError ? done.failure.status : 500,
+    requested: (done.request?.scopes ?? []).map((scope) => formatScope(scope)),
+    ...describeDecisions(done.trace.decisions ?? []),
+    ...(done.trace.failure === undefined ? {} : { reason: done.trace.failure }),
+    ...(done.failure instanceof PurserError && !(done.failure instanceof AuthenticationError) ? { reason: done.failure.message } : {}),
+    ...(done.trace.jti === undefined ? {} : { jti: done.trace.jti }),
+    refreshToken: done.grant?.refreshToken !== undefined,
+    latencyMs: Math.round(seconds * 1e5) / 100,
+  };
+  deps.audit(event);
+}
+
+function outcomeOf(grant: TokenGrant | undefined, failure: unknown): AuditEvent['outcome'] {
+  if (grant !== undefined) {
+    const deniedAll = grant.decisions.length > 0 && grant.decisions.every((decision) => decision.granted.length === 0);
+    return deniedAll ? 'denied_all' : 'granted';
+  }
+  if (failure instanceof AuthenticationError) return 'failed';
+  if (failure instanceof ThrottledError) return 'throttled';
+  if (failure instanceof PurserError) return 'invalid';
+  return 'error';
+}

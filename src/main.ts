@@ -1,0 +1,43 @@
+import { loadSettings } from './config/settings.js';
+import { ConfigError, formatIssue } from './errors.js';
+import { createLogger } from './observe/logger.js';
+import { startServer } from './server.js';
+
+/**
+ * `purser serve`: load settings, start, and shut down cleanly on SIGTERM/SIGINT (stop accepting,
+ * finish what is in flight, exit 0). A configuration that cannot be used is reported and the
+ * process exits 1 without serving anything.
+ */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`purser: invalid settings:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(settings.logLevel);
+  let running;
+  try {
+    running = await startServer(settings, { logger });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    logger.fatal({ issues: err.issues }, 'cannot start: the configuration is invalid');
+    process.stderr.write(`purser: cannot start:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    void running.close().then(() => {
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

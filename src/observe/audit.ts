@@ -1,0 +1,46 @@
+import pino, { type Logger } from 'pino';
+import type { Decision } from '../auth.js';
+import { formatScope } from '../authz/scope.js';
+
+/**
+ * One audit event per token request: who asked for what from where, what was granted and which rule
+ * decided each scope. Never a password, an Authorization header or a whole token (the `jti` is enough
+ * to find a token in registry logs).
+ */
+export interface AuditEvent {
+  readonly time: string;
+  readonly ip: string | undefined;
+  readonly account: string | undefined;
+  readonly service: string | undefined;
+  readonly clientId: string | undefined;
+  readonly method: string;
+  readonly grantType: string;
+  readonly outcome: 'granted' | 'denied_all' | 'failed' | 'throttled' | 'invalid' | 'error';
+  readonly status: number;
+  readonly requested: readonly string[];
+  readonly granted: readonly string[];
+  readonly decisions: ReadonlyArray<{ readonly scope: string; readonly rule: number | null; readonly comment?: string }>;
+  readonly reason?: string;
+  readonly jti?: string;
+  readonly refreshToken: boolean;
+  readonly latencyMs: number;
+}
+
+export type AuditSink = (event: AuditEvent) => void;
+
+/** Audit events go to the main log (with `audit: true`), or to their own file if PURSER_AUDIT_LOG is set. */
+export function createAuditSink(logger: Logger, file: string | undefined): AuditSink {
+  const target = file === undefined ? logger : pino({ base: null, timestamp: false }, pino.destination({ dest: file, append: true, sync: false }));
+  return (event) => target.info({ audit: true, ...event }, 'token request');
+}
+
+export function describeDecisions(decisions: readonly Decision[]): Pick<AuditEvent, 'granted' | 'decisions'> {
+  return {
+    granted: decisions.filter((d) => d.granted.length > 0).map((d) => formatScope(d.scope, d.granted)),
+    decisions: decisions.map((d) => ({
+      scope: formatScope(d.scope),
+      rule: d.rule?.index ?? null,
+      ...(d.rule?.comment === undefined ? {} : { comment: d.rule.comment }),
+    })),
+  };
+}

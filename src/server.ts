@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createApp, type AppDeps } from './app.js';
+import { CredentialCache } from './authn/credential-cache.js';
+import { PasswordVerifier } from './authn/password-verifier.js';
+import { systemClock, type Clock } from './clock.js';
+import { registrySnippet } from './config/registry-snippet.js';
+import type { Settings } from './config/settings.js';
+import { buildSnapshot, type Snapshot } from './config/snapshot.js';
+import { SnapshotStore } from './config/snapshot-store.js';
+import { ensureSigningKey, readSources } from './config/source-files.js';
+import { createAuditSink } from './observe/audit.js';
+import type { Logger } from './observe/logger.js';
+import { createMetrics, type Metrics } from './observe/metrics.js';
+import { MemoryThrottleStore } from './throttle/memory-store.js';
+import { Throttle } from './throttle/throttle.js';
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly port: number;
+  readonly store: SnapshotStore;
+  readonly deps: AppDeps;
+  /** Stops accepting, lets requests in flight finish (up to the shutdown timeout), then resolves. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly metrics?: Metrics;
+}
+
+/** Loads the configuration, builds the app and listens. Throws ConfigError if the configuration is unusable. */
+export async function startServer(settings: Settings, options: ServerOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  if (await ensureSigningKey(settings)) {
+    logger.warn(
+      { key: settings.signingKeyFile, cert: settings.signingCertFile },
+      `no signing key was found, so a new RSA key and self-signed certificate were made. Give the registry this certificate and configuration:\n${registrySnippet(settings)}`,
+    );
+  }
+  const snapshot = buildSnapshot(settings, await readSources(settings));
+  const store = new SnapshotStore(snapshot);
+  const metrics = options.metrics ?? createMetrics();
+  const deps = buildDeps(settings, store, { logger, clock, metrics });
+  observeSnapshot(snapshot, deps);
+
+  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 }, createApp(deps));
+  server.keepAliveTimeout = 5_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.listen.port, settings.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: settings.listen.host, port, kid: snapshot.kid, services: settings.services }, 'purser is listening');
+
+  const close = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => {
+      for (const socket of sockets) socket.destroy();
+    }, settings.shutdownTimeout * 1000);
+    await closed;
+    clearTimeout(timer);
+  };
+  return { server, port, store, deps, close };
+}
+
+export function buildDeps(
+  settings: Settings,
+  store: SnapshotStore,
+  parts: { logger: Logger; clock: Clock; metrics: Metrics },
+): AppDeps {
+  const { logger, clock, metrics } = parts;
+  const cache = new CredentialCache(settings.authCacheTtl, settings.authCacheSize, clock);
+  const passwords = new PasswordVerifier(cache, {
+    onBcrypt: (seconds) => metrics.passwordVerification.observe(seconds),
+    onCacheLookup: (hit) => metrics.credentialCache.inc({ result: hit ? 'hit' : 'miss' }),
+  });
+  const throttle = new Throttle(new MemoryThrottleStore(clock), settings.throttle, (kind) => metrics.throttled.inc({ key: kind }));
+  return {
+    store,
+    clock,
+    logger,
+    metrics,
+    audit: createAuditSink(logger, settings.auditLogFile),
+    grant: {
+      clock,
+      passwords,
+      throttle,
+      onFailure: (reason) => metrics.authenticationFailures.inc({ reason }),
+    },
+    metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+  };
+}
+
+/** Work to do whenever a snapshot comes into force. */
+export function observeSnapshot(snapshot: Snapshot, deps: AppDeps): void {
+  deps.grant.passwords.prepare(snapshot.dummyCost);
+  deps.grant.passwords.cache.retain(snapshot.users);
+  const certificate = snapshot.signing.certificates[0];
+  if (certificate !== undefined) {
+    const expires = new Date(certificate.validTo);
+    deps.metrics.signingCertificateExpiry.set(expires.getTime() / 1000);
+    const days = (expires.getTime() - deps.clock.now()) / 86_400_000;
+    if (days < 30) {
+      deps.logger.warn(
+        { expires: expires.toISOString(), cert: snapshot.settings.signingCertFile },
+        days < 0
+          ? 'the token signing certificate has expired: registries reject its tokens; run purser certs rotate'
+          : 'the token signing certificate expires in under 30 days; run purser certs rotate',
+      );
+    }
+  }
+}
