@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { serve } from '../main.js';
+import { healthcheck } from './healthcheck.js';
 
 const USAGE = `purser: a token server for private Docker registries
 
@@ -7,6 +8,7 @@ Usage: purser <command> [options]
 
 Commands:
   serve        start the token server (what npm start runs)
+  healthcheck  exit 0 if the local server answers /healthz (for container health checks)
 
 Run purser <command> --help for a command's options.
 `;
@@ -25,6 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await serve();
     return -1;
   }
+  if (command === 'healthcheck') return healthcheck();
   process.stderr.write(`purser: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;
 }
