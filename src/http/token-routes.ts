@@ -57,7 +57,6 @@ function record(
   deps.metrics.tokenRequests.inc({ outcome, grant_type: grantType });
   deps.metrics.tokenRequestDuration.observe({ grant_type: grantType }, seconds);
   const event: AuditEvent = {
-    time: new Date().toISOString(),
     ip: done.ip,
     account: done.trace.account ?? done.request?.credentials?.username,
     service: done.trace.service ?? done.request?.service,

@@ -8,7 +8,6 @@ import { formatScope } from '../authz/scope.js';
  * to find a token in registry logs).
  */
 export interface AuditEvent {
-  readonly time: string;
   readonly ip: string | undefined;
   readonly account: string | undefined;
   readonly service: string | undefined;
@@ -28,9 +27,15 @@ export interface AuditEvent {
 
 export type AuditSink = (event: AuditEvent) => void;
 
-/** Audit events go to the main log (with `audit: true`), or to their own file if PURSER_AUDIT_LOG is set. */
+/**
+ * Audit events go to the main log (with `audit: true`), or to their own file if PURSER_AUDIT_LOG is
+ * set. Either way the logger stamps each line with its ISO time.
+ */
 export function createAuditSink(logger: Logger, file: string | undefined): AuditSink {
-  const target = file === undefined ? logger : pino({ base: null, timestamp: false }, pino.destination({ dest: file, append: true, sync: false }));
+  const target =
+    file === undefined
+      ? logger
+      : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: file, append: true, sync: false }));
   return (event) => target.info({ audit: true, ...event }, 'token request');
 }
 
