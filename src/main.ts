@@ -8,10 +8,10 @@ import { startServer } from './server.js';
  * finish what is in flight, exit 0). A configuration that cannot be used is reported and the
  * process exits 1 without serving anything.
  */
-export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function serve(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<void> {
   let settings;
   try {
-    settings = loadSettings(env);
+    settings = loadSettings(env, cwd);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`purser: invalid settings:\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);

@@ -43,7 +43,7 @@ export function parseHtpasswd(text: string, file: string): HtpasswdParse {
     }
     const bcrypt = BCRYPT.exec(hash);
     if (!bcrypt) {
-      return fail(`user ${JSON.stringify(name)} has a ${describeHash(hash)}; only bcrypt is accepted (htpasswd -B)`, name);
+      return fail(`user ${JSON.stringify(name)}: ${describeHash(hash)}; only bcrypt is accepted (htpasswd -B)`, name);
     }
     const cost = Number(bcrypt[1]);
     if (cost < 4 || cost > 31) return fail(`user ${JSON.stringify(name)} has bcrypt cost ${cost}; valid costs are 4 to 31`, name);

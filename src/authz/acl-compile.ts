@@ -59,6 +59,14 @@ export function compileAcl(doc: YamlDocument): AclCompilation {
   return { acl: issues.length === 0 ? new Acl(rules, groups) : undefined, issues };
 }
 
+/** The rule nodes of an ACL document, in order, for tools that point back into the file. */
+export function ruleNodes(doc: YamlDocument): readonly unknown[] {
+  const root = doc.value;
+  if (Array.isArray(root)) return root;
+  if (isMapping(root) && Array.isArray(root.acl)) return root.acl as unknown[];
+  return [];
+}
+
 type Report = (path: string, message: string, node: unknown, key?: string) => void;
 
 function compileRule(node: unknown, index: number, reportIssue: Report): CompiledRule | undefined {

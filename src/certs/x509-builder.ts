@@ -1,4 +1,4 @@
-import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, sign, type KeyObject, type X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { addressBytes, normalizeIp } from '../authz/ip-range.js';
 
@@ -9,8 +9,8 @@ const { Class, Type } = asn1;
 export interface CertificateSpec {
   readonly subject: { readonly commonName: string; readonly organization?: string };
   readonly publicKey: KeyObject;
-  /** The issuer; omitted for a self-signed certificate. */
-  readonly issuer?: { readonly subject: CertificateSpec['subject']; readonly publicKey: KeyObject };
+  /** The issuing CA's certificate; omitted for a self-signed certificate. */
+  readonly issuer?: X509Certificate;
   readonly signingKey: KeyObject;
   readonly days: number;
   readonly ca?: { readonly pathLength: number };
@@ -64,7 +64,7 @@ export function buildCertificate(spec: CertificateSpec): string {
     asn1.create(Class.CONTEXT_SPECIFIC, 0, true, [integer('\x02')]),
     integer(serialNumber()),
     algorithm.identifier,
-    name(spec.issuer?.subject ?? spec.subject),
+    spec.issuer === undefined ? name(spec.subject) : subjectOf(spec.issuer),
     sequence([time(notBefore), time(notAfter)]),
     name(spec.subject),
     asn1.fromDer(binary(spec.publicKey.export({ type: 'spki', format: 'der' }))),
@@ -79,6 +79,20 @@ export function buildCertificate(spec: CertificateSpec): string {
   ]);
   const der = Buffer.from(asn1.toDer(certificate).getBytes(), 'binary');
   return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * The CA's subject exactly as encoded in its certificate: chain building compares these bytes, so
+ * re-encoding the name (say, UTF8String where openssl wrote PrintableString) would break the chain.
+ */
+function subjectOf(certificate: X509Certificate): forge.asn1.Asn1 {
+  const parsed = asn1.fromDer(binary(certificate.raw));
+  const tbs = (parsed.value as forge.asn1.Asn1[])[0];
+  const fields = (tbs?.value ?? []) as forge.asn1.Asn1[];
+  const hasVersion = fields[0]?.tagClass === Class.CONTEXT_SPECIFIC;
+  const subject = fields[hasVersion ? 5 : 4];
+  if (subject === undefined) throw new Error('cannot read the issuer certificate\'s subject');
+  return subject;
 }
 
 function signatureAlgorithm(key: KeyObject): { identifier: forge.asn1.Asn1 } {

@@ -1,40 +1,17 @@
 #!/usr/bin/env node
-import { serve } from '../main.js';
-import { healthcheck } from './healthcheck.js';
+import { KEEP_RUNNING, runCli } from './run-cli.js';
 
-const USAGE = `purser: a token server for private Docker registries
-
-Usage: purser <command> [options]
-
-Commands:
-  serve        start the token server (what npm start runs)
-  healthcheck  exit 0 if the local server answers /healthz (for container health checks)
-
-Run purser <command> --help for a command's options.
-`;
-
-async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === 'serve') {
-    if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write('Usage: purser serve\n\nStarts the token server; settings come from PURSER_* environment variables.\n');
-      return 0;
-    }
-    await serve();
-    return -1;
-  }
-  if (command === 'healthcheck') return healthcheck();
-  process.stderr.write(`purser: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-  return 2;
+// A reader that stops early (purser … | head) closes the pipe: that is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 }
 
-main(process.argv.slice(2)).then(
+runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    if (code !== KEEP_RUNNING) process.exitCode = code;
   },
   (err: unknown) => {
     process.stderr.write(`purser: ${(err as Error).stack ?? String(err)}\n`);

@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { generateSigningCertificate } from '../certs/signing-certificate.js';
 import { ConfigError } from '../errors.js';
+import { parseSigningMaterial, type SigningMaterial } from '../token/signing-key.js';
 import type { Settings } from './settings.js';
 import type { SourceTexts } from './snapshot.js';
 
@@ -62,4 +63,10 @@ export async function ensureSigningKey(settings: Settings): Promise<boolean> {
   await writeFile(settings.signingKeyFile, keyPem, { mode: 0o600, flag: 'wx' });
   await writeFile(settings.signingCertFile, certPem, { mode: 0o644, flag: 'wx' });
   return true;
+}
+
+/** The signing key and certificate bundle named by the settings, checked to belong together. */
+export async function readSigningMaterial(settings: Settings): Promise<SigningMaterial> {
+  const [key, cert] = await Promise.all([readText(settings.signingKeyFile), readText(settings.signingCertFile)]);
+  return parseSigningMaterial(key, cert, { key: settings.signingKeyFile, cert: settings.signingCertFile });
 }
