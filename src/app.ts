@@ -28,7 +28,15 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', false);
   app.set('etag', false);
   app.set('x-powered-by', false);
-  app.use(helmet());
+  // An API, not pages: nothing may be loaded or framed. HSTS only when purser itself serves TLS;
+  // on plain HTTP it would pin browsers to an HTTPS port that is not there.
+  const tls = deps.store.current().settings.tlsCertFile !== undefined;
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      strictTransportSecurity: tls ? { maxAge: 31_536_000 } : false,
+    }),
+  );
 
   app.get('/auth', tokenHandler(deps, 'GET'));
   app.post('/auth', tokenHandler(deps, 'POST'));

@@ -32,9 +32,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, cwd: string = 
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
+    // The logger writes synchronously, so there is nothing to flush. (pino's flush would also spin
+    // forever in sonic-boom's flushSync if stdout's reader had gone: it retries every write error.)
     void running.close().then(() => {
       logger.info('stopped');
-      logger.flush();
       process.exit(0);
     });
   };

@@ -156,6 +156,9 @@ describe('GET /auth', () => {
     assert.match(((await missing.json()) as { errors: Array<{ message: string }> }).errors[0]?.message ?? '', /\/auth/);
     assert.equal(missing.headers.get('x-powered-by'), null);
     assert.equal(missing.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(missing.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none'");
+    // Plain HTTP: no HSTS pinning browsers to an HTTPS port that is not there.
+    assert.equal(missing.headers.get('strict-transport-security'), null);
   });
 });
 
