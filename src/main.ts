@@ -39,6 +39,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, cwd: string = 
       process.exit(0);
     });
   };
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading the configuration');
+    void running.reload('SIGHUP');
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

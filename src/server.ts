@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { CredentialCache } from './authn/credential-cache.js';
@@ -6,6 +7,7 @@ import { PasswordVerifier } from './authn/password-verifier.js';
 import { systemClock, type Clock } from './clock.js';
 import { registrySnippet } from './config/registry-snippet.js';
 import type { Settings } from './config/settings.js';
+import { Reloader, type ReloadOutcome } from './config/reloader.js';
 import { buildSnapshot, type Snapshot } from './config/snapshot.js';
 import { SnapshotStore } from './config/snapshot-store.js';
 import { ensureSigningKey, readSources } from './config/source-files.js';
@@ -16,10 +18,12 @@ import { MemoryThrottleStore } from './throttle/memory-store.js';
 import { Throttle } from './throttle/throttle.js';
 
 export interface RunningServer {
-  readonly server: Server;
+  readonly server: Server | TlsServer;
   readonly port: number;
   readonly store: SnapshotStore;
   readonly deps: AppDeps;
+  /** Rebuilds the configuration from the files (SIGHUP does this). */
+  reload(reason: string): Promise<ReloadOutcome>;
   /** Stops accepting, lets requests in flight finish (up to the shutdown timeout), then resolves. */
   close(): Promise<void>;
 }
@@ -46,8 +50,20 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const deps = buildDeps(settings, store, { logger, clock, metrics });
   observeSnapshot(snapshot, deps);
 
-  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 }, createApp(deps));
+  const app = createApp(deps);
+  const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 };
+  const server = snapshot.tls === undefined ? createServer(limits, app) : createTlsServer({ ...limits, ...tlsOptions(snapshot.tls) }, app);
   server.keepAliveTimeout = 5_000;
+  const reloader = new Reloader(settings, store, {
+    logger,
+    metrics,
+    onSwap: (next, previous) => {
+      observeSnapshot(next, deps);
+      if (next.tls !== undefined && next.versions.tls !== previous.versions.tls && 'setSecureContext' in server) {
+        server.setSecureContext(tlsOptions(next.tls));
+      }
+    },
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -61,9 +77,14 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     });
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ host: settings.listen.host, port, kid: snapshot.kid, services: settings.services }, 'purser is listening');
+  await reloader.start();
+  logger.info(
+    { host: settings.listen.host, port, tls: snapshot.tls !== undefined, kid: snapshot.kid, services: settings.services },
+    'purser is listening',
+  );
 
   const close = async (): Promise<void> => {
+    reloader.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => {
@@ -72,7 +93,12 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     await closed;
     clearTimeout(timer);
   };
-  return { server, port, store, deps, close };
+  return { server, port, store, deps, close, reload: (reason) => reloader.reload(reason) };
+}
+
+/** TLS 1.2 at least; Node's defaults for the rest. */
+function tlsOptions(tls: { key: string; cert: string }) {
+  return { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' as const };
 }
 
 export function buildDeps(

@@ -30,6 +30,11 @@ export class SnapshotStore {
     this.#lastReload = { at: this.#loadedAt, ok: true };
   }
 
+  /** A reload found nothing to change: the files in place are good (again). */
+  confirm(now: Date = new Date()): void {
+    if (this.#lastReload?.ok === false) this.#lastReload = { at: now.toISOString(), ok: true };
+  }
+
   refuse(error: string, now: Date = new Date()): void {
     this.#lastReload = { at: now.toISOString(), ok: false, error };
   }

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { compileAcl } from '../authz/acl-compile.js';
 import type { Acl } from '../authz/acl.js';
 import { parseHtpasswd, type UserRecord } from '../authn/htpasswd.js';
@@ -17,6 +17,8 @@ export interface SourceTexts {
   readonly users: string;
   readonly signingKey: string;
   readonly signingCert: string;
+  /** PURSER_TLS_KEY and PURSER_TLS_CERT, when purser serves TLS itself. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 /**
@@ -38,8 +40,10 @@ export interface Snapshot {
   readonly signAccessToken: JwsSigner;
   readonly signRefreshToken: JwsSigner;
   readonly jwks: Jwks;
+  /** The TLS key and certificate chain to serve, checked to belong together. */
+  readonly tls: { readonly key: string; readonly cert: string } | undefined;
   /** Content hashes of the sources, to tell what a reload changed. */
-  readonly versions: { readonly acl: string; readonly users: string; readonly keys: string };
+  readonly versions: { readonly acl: string; readonly users: string; readonly keys: string; readonly tls: string };
 }
 
 /** Builds a snapshot from file contents; parts whose source did not change are taken from `previous`. */
@@ -48,6 +52,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     acl: digest(texts.acl),
     users: digest(texts.users),
     keys: digest(`${texts.signingKey}\0${texts.signingCert}`),
+    tls: texts.tls === undefined ? '' : digest(`${texts.tls.key}\0${texts.tls.cert}`),
   };
   const issues: ConfigIssue[] = [];
   const collect = <T>(build: () => T): T | undefined => {
@@ -81,7 +86,10 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     reuse && previous.versions.keys === versions.keys
       ? previous
       : collect(() => signingParts(settings, texts));
-  if (acl === undefined || users === undefined || keys === undefined) throw new ConfigError(issues);
+  const tls = texts.tls === undefined ? undefined : collect(() => checkTls(settings, texts.tls as { key: string; cert: string }));
+  if (acl === undefined || users === undefined || keys === undefined || (texts.tls !== undefined && tls === undefined)) {
+    throw new ConfigError(issues);
+  }
 
   return Object.freeze({
     settings,
@@ -94,6 +102,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     signAccessToken: keys.signAccessToken,
     signRefreshToken: keys.signRefreshToken,
     jwks: keys.jwks,
+    tls,
     versions,
   });
 }
@@ -120,6 +129,25 @@ function signingParts(settings: Settings, texts: SourceTexts): SigningParts {
     signRefreshToken: createJwsSigner(signing.alg, signing.privateKey, { typ: REFRESH_TYP }),
     jwks: buildJwks(signing, settings.kidFormat),
   };
+}
+
+function checkTls(settings: Settings, tls: { key: string; cert: string }): { key: string; cert: string } {
+  const certFile = settings.tlsCertFile ?? 'PURSER_TLS_CERT';
+  const keyFile = settings.tlsKeyFile ?? 'PURSER_TLS_KEY';
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(tls.cert);
+  } catch (err) {
+    throw ConfigError.single(certFile, `cannot read a PEM certificate: ${(err as Error).message}`);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(tls.key);
+  } catch (err) {
+    throw ConfigError.single(keyFile, `cannot read a PEM private key: ${(err as Error).message}`);
+  }
+  if (!certificate.checkPrivateKey(key)) throw ConfigError.single(certFile, `the certificate does not belong to the key in ${keyFile}`);
+  return tls;
 }
 
 function typicalCost(users: ReadonlyMap<string, UserRecord>): number {

@@ -11,13 +11,16 @@ import type { SourceTexts } from './snapshot.js';
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function readSources(settings: Settings): Promise<SourceTexts> {
-  const [acl, users, signingKey, signingCert] = await Promise.all([
+  const [acl, users, signingKey, signingCert, tlsKey, tlsCert] = await Promise.all([
     readText(settings.aclFile),
     readText(settings.htpasswdFile),
     readText(settings.signingKeyFile),
     readText(settings.signingCertFile),
+    settings.tlsKeyFile === undefined ? undefined : readText(settings.tlsKeyFile),
+    settings.tlsCertFile === undefined ? undefined : readText(settings.tlsCertFile),
   ]);
-  return { acl, users, signingKey, signingCert };
+  const texts = { acl, users, signingKey, signingCert };
+  return tlsKey === undefined || tlsCert === undefined ? texts : { ...texts, tls: { key: tlsKey, cert: tlsCert } };
 }
 
 export async function readText(file: string): Promise<string> {
