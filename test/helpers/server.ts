@@ -17,7 +17,7 @@ export interface FileServer extends RunningServer {
 
 /** The real server (startServer) on real files in a temporary directory, with the reloader running. */
 export async function startFileServer(
-  options: { acl?: string; users?: Record<string, string>; env?: Record<string, string> } = {},
+  options: { acl?: string; users?: Record<string, string>; env?: Record<string, string>; before?: (dir: string) => Promise<void> } = {},
 ): Promise<FileServer> {
   const { dir, cleanup } = tempDir('purser-server-');
   mkdirSync(join(dir, 'certs'));
@@ -27,6 +27,7 @@ export async function startFileServer(
   write('users.htpasswd', htpasswdFor(options.users ?? TEST_USERS));
   write('certs/token.key', pair.keyPem);
   write('certs/token.crt', pair.certPem);
+  await options.before?.(dir);
   const settings = loadSettings({ PURSER_LISTEN: '127.0.0.1:0', PURSER_RELOAD_INTERVAL: '1', ...options.env }, dir);
   const running = await startServer(settings, { logger: createLogger('silent') });
   const scheme = settings.tlsCertFile === undefined ? 'http' : 'https';

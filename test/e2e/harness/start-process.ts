@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onExit } from './on-exit.js';
@@ -114,4 +115,16 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     child.kill(signal);
   }
+}
+
+/** A readiness check: something accepts TCP connections on 127.0.0.1:port. */
+export function portAccepts(port: number): () => Promise<boolean> {
+  return () =>
+    new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
 }

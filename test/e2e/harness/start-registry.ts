@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
-import { startProcess, urlAnswers } from './start-process.js';
+import { portAccepts, startProcess, urlAnswers } from './start-process.js';
 
 export interface RegistryOptions {
   /** purser's token endpoint, e.g. http://127.0.0.1:5001/auth. */
@@ -11,13 +11,17 @@ export interface RegistryOptions {
   readonly rootCertBundle: string;
   readonly service?: string;
   readonly issuer?: string;
+  /** Serve HTTPS with this certificate and key (http.tls). */
+  readonly tls?: { readonly certificate: string; readonly key: string };
 }
 
 export interface RunningRegistry {
   /** 127.0.0.1:PORT, as image references want it. */
   readonly host: string;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT, or https:// with tls. */
   readonly url: string;
+  /** The config.yml the registry runs with. */
+  readonly configFile: string;
   stop(): Promise<number | null>;
   output(): string;
 }
@@ -34,7 +38,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     version: 0.1,
     log: { level: 'info', accesslog: { disabled: false } },
     storage: { filesystem: { rootdirectory: join(dir, 'data') }, delete: { enabled: true } },
-    http: { addr: host, secret: 'purser-e2e-not-a-secret' },
+    http: { addr: host, secret: 'purser-e2e-not-a-secret', ...(options.tls === undefined ? {} : { tls: options.tls }) },
     auth: {
       token: {
         realm: options.realm,
@@ -53,9 +57,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: dir },
   });
-  const url = `http://${host}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${host}`;
   try {
-    await proc.waitUntil(`answering GET ${url}/v2/`, urlAnswers(`${url}/v2/`));
+    // fetch does not trust a private CA, so a TLS registry is ready when its port accepts connections.
+    const ready = options.tls === undefined ? urlAnswers(`${url}/v2/`) : portAccepts(port);
+    await proc.waitUntil(`answering on ${url}`, ready);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -63,6 +69,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     host,
     url,
+    configFile: join(dir, 'config.yml'),
     output: proc.output,
     async stop() {
       const code = await proc.stop();
