@@ -14,6 +14,7 @@ import { ensureSigningKey, readSources } from './config/source-files.js';
 import { createAuditSink } from './observe/audit.js';
 import type { Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
+import { createThrottle } from './throttle/create-throttle.js';
 import { MemoryThrottleStore } from './throttle/memory-store.js';
 import { Throttle } from './throttle/throttle.js';
 
@@ -47,7 +48,8 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const snapshot = buildSnapshot(settings, await readSources(settings));
   const store = new SnapshotStore(snapshot);
   const metrics = options.metrics ?? createMetrics();
-  const deps = buildDeps(settings, store, { logger, clock, metrics });
+  const throttling = createThrottle(settings, { clock, metrics, logger });
+  const deps = buildDeps(settings, store, { logger, clock, metrics, throttle: throttling.throttle });
   observeSnapshot(snapshot, deps);
 
   const app = createApp(deps);
@@ -92,6 +94,7 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     }, settings.shutdownTimeout * 1000);
     await closed;
     clearTimeout(timer);
+    await throttling.close();
   };
   return { server, port, store, deps, close, reload: (reason) => reloader.reload(reason) };
 }
@@ -104,7 +107,7 @@ function tlsOptions(tls: { key: string; cert: string }) {
 export function buildDeps(
   settings: Settings,
   store: SnapshotStore,
-  parts: { logger: Logger; clock: Clock; metrics: Metrics },
+  parts: { logger: Logger; clock: Clock; metrics: Metrics; throttle?: Throttle },
 ): AppDeps {
   const { logger, clock, metrics } = parts;
   const cache = new CredentialCache(settings.authCacheTtl, settings.authCacheSize, clock);
@@ -112,7 +115,7 @@ export function buildDeps(
     onBcrypt: (seconds) => metrics.passwordVerification.observe(seconds),
     onCacheLookup: (hit) => metrics.credentialCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
-  const throttle = new Throttle(new MemoryThrottleStore(clock), settings.throttle, (kind) => metrics.throttled.inc({ key: kind }));
+  const throttle = parts.throttle ?? new Throttle(new MemoryThrottleStore(clock), settings.throttle, (kind) => metrics.throttled.inc({ key: kind }));
   return {
     store,
     clock,
