@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
+import { answerClientError } from './http/client-error.js';
 import { CredentialCache } from './authn/credential-cache.js';
 import { PasswordVerifier } from './authn/password-verifier.js';
 import { systemClock, type Clock } from './clock.js';
@@ -56,6 +57,7 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 };
   const server = snapshot.tls === undefined ? createServer(limits, app) : createTlsServer({ ...limits, ...tlsOptions(snapshot.tls) }, app);
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   const reloader = new Reloader(settings, store, {
     logger,
     metrics,

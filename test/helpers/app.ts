@@ -4,10 +4,11 @@ import { createApp, type AppDeps } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { SnapshotStore } from '../../src/config/snapshot-store.js';
 import type { Snapshot } from '../../src/config/snapshot.js';
-import { createLogger } from '../../src/observe/logger.js';
+import { createLogger, type Logger } from '../../src/observe/logger.js';
 import type { AuditEvent } from '../../src/observe/audit.js';
 import { createMetrics } from '../../src/observe/metrics.js';
-import { buildDeps } from '../../src/server.js';
+import { buildDeps, observeSnapshot } from '../../src/server.js';
+import { answerClientError } from '../../src/http/client-error.js';
 import { frozenClock } from './clock.js';
 import { testSnapshot, type TestConfig } from './snapshot.js';
 
@@ -21,15 +22,16 @@ export interface TestApp {
 }
 
 /** The real app, in-process on an ephemeral port, with audit events captured. */
-export async function startTestApp(config: TestConfig & { clock?: Clock; snapshot?: Snapshot } = {}): Promise<TestApp> {
+export async function startTestApp(config: TestConfig & { clock?: Clock; snapshot?: Snapshot; logger?: Logger } = {}): Promise<TestApp> {
   const snapshot = config.snapshot ?? testSnapshot(config);
   const store = new SnapshotStore(snapshot);
   const clock = config.clock ?? frozenClock(Date.now());
-  const deps = buildDeps(snapshot.settings, store, { logger: createLogger('silent'), clock, metrics: createMetrics() });
+  const deps = buildDeps(snapshot.settings, store, { logger: config.logger ?? createLogger('silent'), clock, metrics: createMetrics() });
   const audit: AuditEvent[] = [];
   const captured: AppDeps = { ...deps, audit: (event) => audit.push(event) };
-  deps.grant.passwords.prepare(snapshot.dummyCost);
-  const server = createServer(createApp(captured));
+  observeSnapshot(snapshot, captured);
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, createApp(captured));
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
