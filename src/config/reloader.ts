@@ -43,8 +43,9 @@ export class Reloader {
     this.#watch = new FileWatch(files, () => void this.reload('file change'));
   }
 
-  start(): Promise<void> {
-    return this.#watch.start(this.#settings.reloadInterval);
+  /** Watches the files, unless PURSER_RELOAD_INTERVAL is 0: then only SIGHUP reloads. */
+  async start(): Promise<void> {
+    if (this.#settings.reloadInterval > 0) await this.#watch.start(this.#settings.reloadInterval);
   }
 
   stop(): void {

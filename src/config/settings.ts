@@ -142,7 +142,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     authCacheTtl: seconds('PURSER_AUTH_CACHE_TTL', '60', 0),
     authCacheSize: integer('PURSER_AUTH_CACHE_SIZE', 10_000, 0),
     workers,
-    reloadInterval: seconds('PURSER_RELOAD_INTERVAL', '5', 1),
+    reloadInterval: seconds('PURSER_RELOAD_INTERVAL', '5', 0),
     shutdownTimeout: seconds('PURSER_SHUTDOWN_TIMEOUT', '10', 0),
   };
   if (issues.length > 0) throw new ConfigError(issues);

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import bcrypt from 'bcrypt';
 import { PURSER_BIN, tempDir } from '../helpers/cli.js';
 import { freePort } from './harness/free-port.js';
 import { startPurser, type RunningPurser } from './harness/start-purser.js';
@@ -64,5 +65,66 @@ test('purser keeps serving, and still stops on SIGTERM, after the reader of its 
   } finally {
     child.kill('SIGKILL');
     cleanup();
+  }
+});
+
+/** purser in a folder of our own, with users hashed at `cost`. */
+async function purserIn(users: Record<string, string>, cost: number, env: Record<string, string> = {}) {
+  const { dir, cleanup } = tempDir();
+  writeFileSync(join(dir, 'acl.yml'), 'acl:\n  - match: {account: "/.+/", name: "${account}/**"}\n    actions: [pull, push]\n');
+  writeFileSync(join(dir, 'users.htpasswd'), Object.entries(users).map(([u, p]) => `${u}:${bcrypt.hashSync(p, cost)}\n`).join(''));
+  const port = await freePort();
+  const child = spawn(process.execPath, [PURSER_BIN, 'serve'], { cwd: dir, env: { PATH: process.env.PATH, PURSER_LISTEN: `127.0.0.1:${port}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let tries = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); tries++) {
+    assert.ok(tries < 100, `purser did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { dir, url, child, exited, output: () => output, cleanup: () => (child.kill('SIGKILL'), cleanup()) };
+}
+
+test('SIGTERM lets requests in flight finish, refuses new connections, and exits 0', async () => {
+  // Cost 13 makes each login take a noticeable time: they are still running when SIGTERM arrives.
+  const purser = await purserIn({ slow: 'right' }, 13);
+  try {
+    const inFlight = Array.from({ length: 6 }, (_, i) =>
+      fetch(`${purser.url}/auth?service=Docker%20registry`, { headers: { Authorization: `Basic ${Buffer.from(`slow:wrong-${i}`).toString('base64')}` } }).then((r) => r.status),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    purser.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = await fetch(`${purser.url}/healthz`).then(() => 'answered', (err: Error & { cause?: { code?: string } }) => err.cause?.code ?? 'failed');
+    assert.deepEqual(await Promise.all(inFlight), [401, 401, 401, 401, 401, 401]);
+    assert.equal(late, 'ECONNREFUSED');
+    assert.equal(await purser.exited, 0);
+    assert.match(purser.output(), /"msg":"shutting down: finishing requests in flight"/);
+  } finally {
+    purser.cleanup();
+  }
+});
+
+test('SIGHUP reloads the files (with automatic reloading off)', async () => {
+  const purser = await purserIn({ alice: 'first' }, 4, { PURSER_RELOAD_INTERVAL: '0' });
+  const asAlice = (password: string) =>
+    fetch(`${purser.url}/auth?service=Docker%20registry`, { headers: { Authorization: `Basic ${Buffer.from(`alice:${password}`).toString('base64')}` } }).then((r) => r.status);
+  try {
+    writeFileSync(join(purser.dir, 'users.htpasswd'), `alice:${bcrypt.hashSync('second', 4)}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(await asAlice('first'), 200, 'nothing reloads by itself with PURSER_RELOAD_INTERVAL=0');
+    purser.child.kill('SIGHUP');
+    let status = await asAlice('second');
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await asAlice('second');
+    }
+    assert.equal(status, 200);
+    assert.equal(await asAlice('first'), 401);
+    assert.match(purser.output(), /"reason":"SIGHUP".*"msg":"configuration reloaded"/);
+  } finally {
+    purser.cleanup();
   }
 });
