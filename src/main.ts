@@ -1,4 +1,8 @@
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster/primary.js';
+import { workerMetrics } from './cluster/metrics-ipc.js';
 import { loadSettings } from './config/settings.js';
+import { createMetrics } from './observe/metrics.js';
 import { ConfigError, formatIssue } from './errors.js';
 import { createLogger } from './observe/logger.js';
 import { startServer } from './server.js';
@@ -20,7 +24,12 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, cwd: string = 
   const logger = createLogger(settings.logLevel);
   let running;
   try {
-    running = await startServer(settings, { logger });
+    if (settings.workers > 1 && cluster.isPrimary) {
+      await runPrimary(settings, logger);
+      return;
+    }
+    const metrics = createMetrics();
+    running = await startServer(settings, { logger, metrics, ...(cluster.isWorker ? { metricsText: workerMetrics(metrics.registry) } : {}) });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     logger.fatal({ issues: err.issues }, 'cannot start: the configuration is invalid');

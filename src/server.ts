@@ -34,6 +34,8 @@ export interface ServerOptions {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly metrics?: Metrics;
+  /** Where /metrics comes from; a cluster worker asks the primary for everyone's. */
+  readonly metricsText?: AppDeps['metricsText'];
 }
 
 /** Loads the configuration, builds the app and listens. Throws ConfigError if the configuration is unusable. */
@@ -50,7 +52,8 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const store = new SnapshotStore(snapshot);
   const metrics = options.metrics ?? createMetrics();
   const throttling = createThrottle(settings, { clock, metrics, logger });
-  const deps = buildDeps(settings, store, { logger, clock, metrics, throttle: throttling.throttle });
+  const built = buildDeps(settings, store, { logger, clock, metrics, throttle: throttling.throttle });
+  const deps = options.metricsText === undefined ? built : { ...built, metricsText: options.metricsText };
   observeSnapshot(snapshot, deps);
 
   const app = createApp(deps);

@@ -1,34 +1,29 @@
-import { aclCheckCommand } from './acl-check.js';
-import { aclExplainCommand } from './acl-explain.js';
-import { aclTestCommand } from './acl-test.js';
-import { certsInitCommand } from './certs-init.js';
-import { certsRotateCommand } from './certs-rotate.js';
-import { certsTlsCommand } from './certs-tls.js';
 import type { Command } from './command.js';
-import { doctorCommand } from './doctor.js';
-import { healthcheckCommand } from './healthcheck.js';
-import { jwksCommand } from './jwks.js';
-import { registryConfigCommand } from './registry-config.js';
-import { serveCommand } from './serve.js';
-import { tokenDecodeCommand } from './token-decode.js';
-import { userAddCommand, userDelCommand, userListCommand, userPasswdCommand } from './user-commands.js';
 
-/** Every `purser` command, in the order `purser --help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  serveCommand,
-  certsInitCommand,
-  certsTlsCommand,
-  certsRotateCommand,
-  registryConfigCommand,
-  jwksCommand,
-  userAddCommand,
-  userPasswdCommand,
-  userDelCommand,
-  userListCommand,
-  aclCheckCommand,
-  aclExplainCommand,
-  aclTestCommand,
-  tokenDecodeCommand,
-  doctorCommand,
-  healthcheckCommand,
+/** A command as `purser --help` lists it; its module is loaded only when it runs. */
+export interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+// Loading every command would load node-forge, the doctor's checks and more into every server
+// process: each command's module is imported only when that command runs.
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', summary: 'start the token server (what npm start runs)', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'certs init', summary: 'make the token signing key and certificate', load: async () => (await import('./certs-init.js')).certsInitCommand },
+  { name: 'certs tls', summary: 'make a private CA and a TLS server certificate with every name and IP', load: async () => (await import('./certs-tls.js')).certsTlsCommand },
+  { name: 'certs rotate', summary: 'rotate the token signing key without downtime (prepare, --promote, --retire)', load: async () => (await import('./certs-rotate.js')).certsRotateCommand },
+  { name: 'registry-config', summary: "print the auth: token: block for the registry's config.yml", load: async () => (await import('./registry-config.js')).registryConfigCommand },
+  { name: 'jwks', summary: "print or write the JWKS document (registry 3's auth.token.jwks)", load: async () => (await import('./jwks.js')).jwksCommand },
+  { name: 'user add', summary: 'add a user to users.htpasswd (bcrypt)', load: async () => (await import('./user-commands.js')).userAddCommand },
+  { name: 'user passwd', summary: "change a user's password (revokes the user's refresh tokens)", load: async () => (await import('./user-commands.js')).userPasswdCommand },
+  { name: 'user del', summary: 'remove a user (and so every refresh token issued to it)', load: async () => (await import('./user-commands.js')).userDelCommand },
+  { name: 'user list', summary: 'list the users of users.htpasswd, and any line purser would refuse', load: async () => (await import('./user-commands.js')).userListCommand },
+  { name: 'acl check', summary: 'validate an ACL and warn about rules that can never match', load: async () => (await import('./acl-check.js')).aclCheckCommand },
+  { name: 'acl explain', summary: 'show which rule decides each scope, and what it grants', load: async () => (await import('./acl-explain.js')).aclExplainCommand },
+  { name: 'acl test', summary: 'check an ACL against a file of expected decisions (for CI)', load: async () => (await import('./acl-test.js')).aclTestCommand },
+  { name: 'token decode', summary: 'show a token and say in words what a registry would say about it', load: async () => (await import('./token-decode.js')).tokenDecodeCommand },
+  { name: 'doctor', summary: "check the registry's config.yml against purser and say how to fix what is wrong", load: async () => (await import('./doctor.js')).doctorCommand },
+  { name: 'healthcheck', summary: 'exit 0 if the local server answers /healthz (for container health checks)', load: async () => (await import('./healthcheck.js')).healthcheckCommand },
 ];

@@ -29,9 +29,9 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
     (first === undefined ? io.stderr : io.stdout).write(usage());
     return first === undefined ? 2 : 0;
   }
-  const command =
+  const entry =
     COMMANDS.find((c) => c.name === `${first} ${second ?? ''}`.trim()) ?? COMMANDS.find((c) => c.name === first);
-  if (command === undefined) {
+  if (entry === undefined) {
     const group = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
     io.stderr.write(group.length > 0 && (second === undefined || second.startsWith('-'))
       ? `purser ${first}: name a subcommand: ${group.map((c) => c.name).join(', ')}\n`
@@ -39,6 +39,7 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
     const wantsHelp = group.length > 0 && (second === '--help' || second === '-h');
     return wantsHelp ? 0 : 2;
   }
+  const command = await entry.load();
   const rest = argv.slice(command.name.split(' ').length);
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(command.help.endsWith('\n') ? command.help : `${command.help}\n`);

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { generateSigningCertificate } from '../certs/signing-certificate.js';
 import { ConfigError } from '../errors.js';
 import { parseSigningMaterial, type SigningMaterial } from '../token/signing-key.js';
 import type { Settings } from './settings.js';
@@ -60,6 +59,8 @@ export async function ensureSigningKey(settings: Settings): Promise<boolean> {
         '(registries that trust the old certificate must then be given the new one)',
     );
   }
+  // Loaded here, on a first start only: node-forge need not be in every server process.
+  const { generateSigningCertificate } = await import('../certs/signing-certificate.js');
   const { keyPem, certPem } = generateSigningCertificate('RS256');
   await mkdir(dirname(settings.signingKeyFile), { recursive: true });
   await mkdir(dirname(settings.signingCertFile), { recursive: true });
