@@ -1,12 +1,13 @@
-import express, { type Express } from 'express';
-import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express from 'express';
 import type { Clock } from './clock.js';
 import type { SnapshotStore } from './config/snapshot-store.js';
-import { MethodNotAllowedError, NotFoundError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import type { GrantDeps } from './grant/issue-token.js';
 import { errorHandler } from './http/error-handler.js';
+import { securityHeaders } from './http/security-headers.js';
 import { serviceRoutes } from './http/service-routes.js';
-import { tokenHandler } from './http/token-routes.js';
+import { tokenEndpoint } from './http/token-endpoint.js';
 import type { AuditSink } from './observe/audit.js';
 import type { Logger } from './observe/logger.js';
 import type { Metrics } from './observe/metrics.js';
@@ -22,31 +23,32 @@ export interface AppDeps {
   readonly metricsText: () => Promise<{ contentType: string; body: string }>;
 }
 
-/** Routes and error mapping. Never listens: src/server.ts does that, tests call it in-process. */
-export function createApp(deps: AppDeps): Express {
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The whole HTTP surface, as one request handler; never listens (src/server.ts does, tests call it
+ * in-process). /auth, on every pull and push, is served by the lean token endpoint; the other
+ * endpoints (health, readiness, metrics, JWKS) and every unknown path go through Express.
+ */
+export function createApp(deps: AppDeps): RequestHandler {
+  const headers = securityHeaders(deps.store.current().settings.tlsCertFile !== undefined);
+  const token = tokenEndpoint(deps, headers);
   const app = express();
   app.set('query parser', false);
   app.set('etag', false);
   app.set('x-powered-by', false);
-  // An API, not pages: nothing may be loaded or framed. HSTS only when purser itself serves TLS;
-  // on plain HTTP it would pin browsers to an HTTPS port that is not there.
-  const tls = deps.store.current().settings.tlsCertFile !== undefined;
-  app.use(
-    helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      strictTransportSecurity: tls ? { maxAge: 31_536_000 } : false,
-    }),
-  );
-
-  app.get('/auth', tokenHandler(deps, 'GET'));
-  app.post('/auth', tokenHandler(deps, 'POST'));
-  app.all('/auth', () => {
-    throw new MethodNotAllowedError('GET, POST');
+  app.use((_req, res, next) => {
+    res.set(headers);
+    next();
   });
   app.use(serviceRoutes(deps));
   app.use(() => {
     throw new NotFoundError('no such endpoint; tokens are issued at /auth');
   });
   app.use(errorHandler(deps.logger, () => deps.store.current().settings.issuer));
-  return app;
+  return (req, res) => {
+    const url = req.url ?? '';
+    if (url === '/auth' || url.startsWith('/auth?')) token(req, res);
+    else app(req, res);
+  };
 }

@@ -116,8 +116,9 @@ function compileRule(node: unknown, index: number, reportIssue: Report): Compile
 
   const actions = compileActions(node.actions, (message) => report('.actions', message, node, 'actions'));
   if (failed || actions === undefined) return undefined;
-  // Fields whose capture groups others refer to are matched first.
-  fields.sort(([, a], [, b]) => a.captureRefs.length - b.captureRefs.length);
+  // Fields whose capture groups others refer to are matched first; among the rest, fields with a
+  // literal prefix go first, since that test rejects most requests for other names cheaply.
+  fields.sort(([, a], [, b]) => a.captureRefs.length - b.captureRefs.length || Number(b.prefix !== '') - Number(a.prefix !== ''));
   return {
     ref: typeof comment === 'string' ? { index, comment, matched: written } : { index, matched: written },
     fields,

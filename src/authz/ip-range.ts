@@ -41,9 +41,17 @@ export function parseIpRange(text: string): IpRange {
   return { text, bytes, prefix };
 }
 
+// One request checks many rules against one client address: parse it once.
+let lastAddress = '';
+let lastBytes: Uint8Array = new Uint8Array(0);
+
 /** True when `address` (already normalized) falls in the range. */
 export function rangeContains(range: IpRange, address: string): boolean {
-  const bytes = addressBytes(address);
+  if (address !== lastAddress) {
+    lastBytes = addressBytes(address);
+    lastAddress = address;
+  }
+  const bytes = lastBytes;
   return bytes.length === range.bytes.length && prefixEqual(range.bytes, bytes, range.prefix);
 }
 

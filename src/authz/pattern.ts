@@ -39,6 +39,8 @@ export interface Pattern {
   readonly literal: string | undefined;
   /** True when the pattern matches every string. */
   readonly matchesEverything: boolean;
+  /** Every value the pattern matches starts with this ('' when nothing is certain). */
+  readonly prefix: string;
   /** Matches the value; returns the match (with groups) or null. */
   exec(value: string, values: MatchValues, captures: Captures): RegExpExecArray | null;
 }
@@ -74,8 +76,11 @@ export function compilePattern(text: string): Pattern {
   const matchesEverything =
     (!isRegex && text === '**') || (isRegex && !dynamic && ['', '.*', '^.*', '.*$', '^.*$'].includes(body));
 
+  const prefix = isRegex ? (flags === '' ? regexPrefix(body) : '') : globPrefix(body);
   const cache = new Map<string, RegExp>();
   const exec = (value: string, values: MatchValues, captures: Captures): RegExpExecArray | null => {
+    // Most rules of a long ACL are about other names: a prefix test turns them away cheaply.
+    if (prefix !== '' && !value.startsWith(prefix)) return null;
     if (!dynamic) return probe.exec(value);
     let source = '';
     for (const part of parts) {
@@ -92,7 +97,39 @@ export function compilePattern(text: string): Pattern {
     }
     return regex.exec(value);
   };
-  return { text, kind: isRegex ? 'regex' : 'glob', groups, captureRefs, literal, matchesEverything, exec };
+  return { text, kind: isRegex ? 'regex' : 'glob', groups, captureRefs, literal, matchesEverything, prefix, exec };
+}
+
+/** The literal start of a glob: everything before its first wildcard, class, escape or placeholder. */
+function globPrefix(glob: string): string {
+  const end = glob.search(/[*?[\\]|\$\{/);
+  return end < 0 ? glob : glob.slice(0, end);
+}
+
+/**
+ * The literal start of an anchored regex (`^mirror-1\/.+$` → `mirror-1/`), or '' when there is
+ * none that every match must share: unanchored, or with an alternation anywhere. A character that
+ * a quantifier follows may be absent, so the prefix stops before it.
+ */
+function regexPrefix(source: string): string {
+  if (!source.startsWith('^') || source.includes('|')) return '';
+  let out = '';
+  for (let i = 1; i < source.length; i++) {
+    let ch = source[i] as string;
+    let width = 1;
+    if (ch === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!/[./\-_:@]/.test(next)) break;
+      ch = next;
+      width = 2;
+    } else if (!/[A-Za-z0-9_:@/-]/.test(ch)) {
+      break;
+    }
+    if (/[?*+{]/.test(source[i + width] ?? '')) break;
+    out += ch;
+    i += width - 1;
+  }
+  return out;
 }
 
 export function escapeRegex(text: string): string {

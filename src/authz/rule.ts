@@ -13,16 +13,21 @@ export interface CompiledRule {
   readonly actions: readonly string[];
 }
 
+const NO_CAPTURES: Captures = Object.freeze({});
+
 /** All conditions are ANDed; a condition the rule does not state always holds. */
 export function ruleMatches(rule: CompiledRule, values: MatchValues, ip: string | undefined): boolean {
   if (rule.ip !== undefined && (ip === undefined || !rule.ip.some((range) => rangeContains(range, ip)))) {
     return false;
   }
-  const captures: Captures = {};
+  let captures: Captures = NO_CAPTURES;
   for (const [field, pattern] of rule.fields) {
     const match = pattern.exec(values[field], values, captures);
     if (match === null) return false;
-    if (pattern.groups > 0) captures[field] = match;
+    if (pattern.groups > 0) {
+      if (captures === NO_CAPTURES) captures = {};
+      captures[field] = match;
+    }
   }
   for (const [key, pattern] of rule.labels) {
     const labelValues = values.labels.get(key);

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { Decision, Identity } from '../auth.js';
 import { refreshClaims } from '../authn/refresh-token.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { accessClaims } from '../token/claims.js';
+import { tokenId } from '../token/token-id.js';
 
 export interface Minted {
   readonly accessToken: string;
@@ -26,7 +26,7 @@ export async function mintTokens(input: {
 }): Promise<Minted> {
   const { snapshot, identity, service, now } = input;
   const { settings } = snapshot;
-  const jti = randomBytes(16).toString('base64url');
+  const jti = tokenId();
   const accessToken = snapshot.signAccessToken(
     accessClaims({
       issuer: settings.issuer,
@@ -44,7 +44,7 @@ export async function mintTokens(input: {
     refreshToken =
       input.presentedRefreshToken ??
       snapshot.signRefreshToken(
-        refreshClaims({ issuer: settings.issuer, user, service, now, ttl: settings.refreshTtl, jti: randomBytes(16).toString('base64url') }),
+        refreshClaims({ issuer: settings.issuer, user, service, now, ttl: settings.refreshTtl, jti: tokenId() }),
       );
   }
   const [access, refresh] = await Promise.all([accessToken, refreshToken]);

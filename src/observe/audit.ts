@@ -29,13 +29,15 @@ export type AuditSink = (event: AuditEvent) => void;
 
 /**
  * Audit events go to the main log (with `audit: true`), or to their own file if PURSER_AUDIT_LOG is
- * set. Either way the logger stamps each line with its ISO time.
+ * set. Either way the logger stamps each line with its ISO time. The file is written in batches of
+ * up to 8 KiB, and at least every second: one write per token request would wake a thread of the
+ * pool that signs tokens.
  */
 export function createAuditSink(logger: Logger, file: string | undefined): AuditSink {
   const target =
     file === undefined
       ? logger
-      : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: file, append: true, sync: false }));
+      : pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: file, append: true, sync: false, minLength: 8192, periodicFlush: 1000 }));
   return (event) => target.info({ audit: true, ...event }, 'token request');
 }
 

@@ -142,3 +142,36 @@ describe('pattern facts used by the ACL index and lint', () => {
     for (const p of ['*', '/.+/', 'a/**']) assert.equal(compilePattern(p).matchesEverything, false, p);
   });
 });
+
+describe('literal prefixes (a fast rejection before the regex runs)', () => {
+  const cases: Array<[string, string]> = [
+    ['team-003/**', 'team-003/'],
+    ['*/secret-*', ''],
+    ['a\\*b', 'a'],
+    ['${account}/**', ''],
+    ['/^mirror-1\\/.+$/', 'mirror-1/'],
+    ['/^svc-[a-z]+$/', 'svc-'],
+    ['/^x\\.y\\.z/', 'x.y.z'],
+    // A quantified character may be absent; an alternation or a flag leaves nothing certain.
+    ['/^ab?c/', 'a'],
+    ['/^ab*/', 'a'],
+    ['/^(a|b)/', ''],
+    ['/^a|b/', ''],
+    ['/(?i)^abc/', ''],
+    ['/abc/', ''],
+  ];
+  for (const [pattern, prefix] of cases) {
+    test(`${pattern} → ${JSON.stringify(prefix)}`, () => assert.equal(compilePattern(pattern).prefix, prefix));
+  }
+
+  test('the prefix never turns away a value the pattern matches', () => {
+    const values = ['a', 'ac', 'abc', 'abbc', 'b', 'x.y.z/1', 'mirror-1/a', 'svc-x', 'ABC', 'team-003/a'];
+    for (const [pattern] of cases) {
+      const compiled = compilePattern(pattern);
+      for (const value of values) {
+        const full = compiled.kind === 'regex' ? new RegExp(pattern.slice(1, -1).replace('(?i)', ''), pattern.includes('(?i)') ? 'i' : '').test(value) : null;
+        if (full !== null) assert.equal(compiled.exec(value, { account: 'x', type: 't', name: 'n', service: 's', labels: new Map() }, {}) !== null, full, `${pattern} on ${value}`);
+      }
+    }
+  });
+});
