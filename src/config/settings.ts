@@ -137,7 +137,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     redisUrl: optional('PURSER_REDIS_URL'),
     throttle: {
       ip: policy('IP', 10, '60', '60', '900'),
-      account: policy('ACCOUNT', 30, '60', '5', '30'),
+      account: policy('ACCOUNT', 30, '60', '5', '15'),
     },
     authCacheTtl: seconds('PURSER_AUTH_CACHE_TTL', '60', 0),
     authCacheSize: integer('PURSER_AUTH_CACHE_SIZE', 10_000, 0),
