@@ -114,8 +114,7 @@ describe('identity tokens (docker login refresh tokens)', () => {
     }
     assert.notEqual(result.code, 0, 'the identity token still worked after the password change');
     assert.match(result.stderr, /unauthorized|authentication required|invalid username\/password/i);
-    const refused = auditLines(purser).filter((e) => e.grantType === 'refresh_token' && e.outcome === 'failed');
-    assert.ok(refused.some((e) => e.reason === 'refresh_token_revoked'), JSON.stringify(refused));
+    await waitForAudit(purser, (e) => e.grantType === 'refresh_token' && e.outcome === 'failed' && e.reason === 'refresh_token_revoked');
     // The new password works.
     const fresh = await skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:second-password', `docker://${registry.host}/alice/app:v1`]);
     assert.equal(fresh.code, 0, describeResult(fresh));

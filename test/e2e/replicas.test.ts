@@ -91,7 +91,11 @@ describe('two replicas behind a load balancer', () => {
       const res = await fetch(`${nginx.url}/auth?service=Docker%20registry`, { headers: { Authorization: basic('alice', 'alice-secret'), 'X-Forwarded-For': '10.9.9.9' } });
       assert.equal(res.status, 429, 'locked at whichever replica answers');
     }
-    const audit = [one, two].flatMap((r) => r.output().split('\n').filter((l) => l.includes('"outcome":"failed"')).map((l) => (JSON.parse(l) as { ip: string }).ip));
+    const failedIps = () => [one, two].flatMap((r) => r.output().split('\n').filter((l) => l.includes('"outcome":"failed"')).map((l) => (JSON.parse(l) as { ip: string }).ip));
+    // The replicas' output arrives through pipes: wait for all four failures to be logged.
+    for (let i = 0; i < 50 && failedIps().length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const audit = failedIps();
+    assert.equal(audit.length, 4);
     assert.deepEqual(new Set(audit), new Set(['127.0.0.1']), 'the client is the balancer\'s peer, not what it claimed');
   });
 });
