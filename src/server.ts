@@ -126,7 +126,7 @@ export function buildDeps(
     clock,
     logger,
     metrics,
-    audit: createAuditSink(logger, settings.auditLogFile),
+    audit: createAuditSink(logger, settings.auditLogFile, (lines) => metrics.auditDropped.inc(lines)),
     grant: {
       clock,
       passwords,

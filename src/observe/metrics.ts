@@ -14,6 +14,7 @@ export interface Metrics {
   readonly signingCertificateExpiry: Gauge;
   readonly redisErrors: Counter;
   readonly redisUp: Gauge;
+  readonly auditDropped: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -78,6 +79,11 @@ export function createMetrics(): Metrics {
     redisErrors: new Counter({
       name: 'purser_redis_errors_total',
       help: 'Redis operations that failed; throttling fell back to in-process memory',
+      registers,
+    }),
+    auditDropped: new Counter({
+      name: 'purser_audit_lines_dropped_total',
+      help: 'Audit lines dropped because the audit file could not be written fast enough',
       registers,
     }),
     redisUp: new Gauge({
