@@ -16,7 +16,6 @@ import { createAuditSink } from './observe/audit.js';
 import type { Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { createThrottle } from './throttle/create-throttle.js';
-import { MemoryThrottleStore } from './throttle/memory-store.js';
 import { Throttle } from './throttle/throttle.js';
 
 export interface RunningServer {
@@ -120,7 +119,7 @@ export function buildDeps(
     onBcrypt: (seconds) => metrics.passwordVerification.observe(seconds),
     onCacheLookup: (hit) => metrics.credentialCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
-  const throttle = parts.throttle ?? new Throttle(new MemoryThrottleStore(clock), settings.throttle, (kind) => metrics.throttled.inc({ key: kind }));
+  const throttle = parts.throttle ?? createThrottle(settings, { clock, metrics, logger }).throttle;
   return {
     store,
     clock,

@@ -9,6 +9,7 @@ import { checkTokenSettings } from '../doctor/check-settings.js';
 import { checkTrust } from '../doctor/check-trust.js';
 import { ok, type Finding } from '../doctor/finding.js';
 import { ConfigError, formatIssue } from '../errors.js';
+import { parseCertificateBundle } from '../token/certificate-bundle.js';
 import { line, stringOption, type Command, type CommandIO } from './command.js';
 import { settingsFor } from './acl-source.js';
 import { readRegistryConfig } from './registry-config-file.js';
@@ -94,7 +95,7 @@ Exit status: 0 when nothing is wrong (warnings allowed), 1 when something is.
 async function registryCertificates(bundle: string | undefined, snapshot: Snapshot): Promise<X509Certificate[]> {
   if (bundle === undefined) return [...snapshot.signing.certificates];
   try {
-    return ((await readText(bundle)).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
+    return parseCertificateBundle(await readText(bundle));
   } catch {
     return [];
   }

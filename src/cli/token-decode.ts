@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { X509Certificate } from 'node:crypto';
 import { epochSeconds, systemClock } from '../clock.js';
 import { readSigningMaterial } from '../config/source-files.js';
+import { parseCertificateBundle } from '../token/certificate-bundle.js';
 import { inspectToken, type RegistryTrust } from '../token/inspect-token.js';
 import { line, stringOption, UsageError, type Command, type CommandIO } from './command.js';
 import { settingsFor } from './acl-source.js';
@@ -55,7 +55,7 @@ async function trustFor(registryConfig: string | undefined, io: CommandIO): Prom
   }
   const config = await readRegistryConfig(registryConfig, io);
   const bundle = config.rootcertbundle === undefined ? '' : await readFile(config.rootcertbundle, 'utf8');
-  const certificates = (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
+  const certificates = parseCertificateBundle(bundle);
   return { issuer: config.issuer ?? '', services: config.service === undefined ? [] : [config.service], certificates };
 }
 

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readText } from '../config/source-files.js';
+import { pemCertificates } from '../token/certificate-bundle.js';
 import { ok, type Finding } from './finding.js';
 
 const SOON_DAYS = 30;
@@ -18,7 +19,7 @@ export function checkExpiry(label: string, certificate: X509Certificate, now: nu
 export async function checkTlsFile(label: string, file: string, host: string | undefined, now: number, hostFix: string): Promise<Finding[]> {
   let certificate: X509Certificate;
   try {
-    certificate = new X509Certificate((await readText(file)).match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)?.[0] ?? '');
+    certificate = new X509Certificate(pemCertificates(await readText(file))[0] ?? '');
   } catch (err) {
     return [{ level: 'error', what: `cannot read ${label} ${file}: ${(err as Error).message}` }];
   }

@@ -2,10 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import type { RegistryConfig } from '../cli/registry-config-file.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { readText } from '../config/source-files.js';
+import { parseCertificateBundle } from '../token/certificate-bundle.js';
 import { keyId, libtrustKeyId } from '../token/key-id.js';
 import { ok, type Finding } from './finding.js';
-
-const PEM = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** The registry trusts purser's current signing key, by rootcertbundle and/or JWKS, in the kid mode purser uses. */
 export async function checkTrust(registry: RegistryConfig, snapshot: Snapshot): Promise<Finding[]> {
@@ -19,7 +18,7 @@ export async function checkTrust(registry: RegistryConfig, snapshot: Snapshot): 
   if (registry.rootcertbundle !== undefined) {
     let certificates: X509Certificate[] = [];
     try {
-      certificates = ((await readText(registry.rootcertbundle)).match(PEM) ?? []).map((pem) => new X509Certificate(pem));
+      certificates = parseCertificateBundle(await readText(registry.rootcertbundle));
     } catch (err) {
       findings.push({ level: 'error', what: `cannot read rootcertbundle ${registry.rootcertbundle}: ${(err as Error).message}`, fix: copyFix(registry.rootcertbundle) });
     }

@@ -1,5 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { pemCertificates } from './certificate-bundle.js';
 
 export type SigningAlg = 'RS256' | 'ES256';
 
@@ -10,8 +11,6 @@ export interface SigningMaterial {
   /** The certificate bundle: [0] belongs to `privateKey`; the rest are earlier keys still trusted. */
   readonly certificates: readonly X509Certificate[];
 }
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /**
  * Reads the signing key and certificate bundle and checks that they belong together.
@@ -33,7 +32,7 @@ export function parseSigningMaterial(keyPem: string, certPem: string, files: { k
   }
   const alg = algorithmFor(privateKey, files.key);
 
-  const blocks = certPem.match(PEM_CERTIFICATE) ?? [];
+  const blocks = pemCertificates(certPem);
   if (blocks.length === 0) throw ConfigError.single(files.cert, 'no PEM certificate found');
   const certificates = blocks.map((block, i) => {
     try {
