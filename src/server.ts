@@ -12,7 +12,7 @@ import { Reloader, type ReloadOutcome } from './config/reloader.js';
 import { buildSnapshot, type Snapshot } from './config/snapshot.js';
 import { SnapshotStore } from './config/snapshot-store.js';
 import { ensureSigningKey, readSources } from './config/source-files.js';
-import { createAuditSink } from './observe/audit.js';
+import { createAuditLog, type AuditLog } from './observe/audit.js';
 import type { Logger } from './observe/logger.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { createThrottle } from './throttle/create-throttle.js';
@@ -51,7 +51,11 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const store = new SnapshotStore(snapshot);
   const metrics = options.metrics ?? createMetrics();
   const throttling = createThrottle(settings, { clock, metrics, logger });
-  const built = buildDeps(settings, store, { logger, clock, metrics, throttle: throttling.throttle });
+  const auditLog = createAuditLog(logger, settings.auditLogFile, {
+    onDrop: (lines) => metrics.auditDropped.inc(lines),
+    onError: () => metrics.auditWriteErrors.inc(),
+  });
+  const built = buildDeps(settings, store, { logger, clock, metrics, throttle: throttling.throttle, auditLog });
   const deps = options.metricsText === undefined ? built : { ...built, metricsText: options.metricsText };
   observeSnapshot(snapshot, deps);
 
@@ -99,6 +103,7 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     await closed;
     clearTimeout(timer);
     await throttling.close();
+    await auditLog.close();
   };
   return { server, port, store, deps, close, reload: (reason) => reloader.reload(reason) };
 }
@@ -111,7 +116,7 @@ function tlsOptions(tls: { key: string; cert: string }) {
 export function buildDeps(
   settings: Settings,
   store: SnapshotStore,
-  parts: { logger: Logger; clock: Clock; metrics: Metrics; throttle?: Throttle },
+  parts: { logger: Logger; clock: Clock; metrics: Metrics; throttle?: Throttle; auditLog?: AuditLog },
 ): AppDeps {
   const { logger, clock, metrics } = parts;
   const cache = new CredentialCache(settings.authCacheTtl, settings.authCacheSize, clock);
@@ -125,7 +130,7 @@ export function buildDeps(
     clock,
     logger,
     metrics,
-    audit: createAuditSink(logger, settings.auditLogFile, (lines) => metrics.auditDropped.inc(lines)),
+    audit: (parts.auditLog ?? createAuditLog(logger, settings.auditLogFile)).sink,
     grant: {
       clock,
       passwords,

@@ -15,6 +15,7 @@ export interface Metrics {
   readonly redisErrors: Counter;
   readonly redisUp: Gauge;
   readonly auditDropped: Counter;
+  readonly auditWriteErrors: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -84,6 +85,11 @@ export function createMetrics(): Metrics {
     auditDropped: new Counter({
       name: 'purser_audit_lines_dropped_total',
       help: 'Audit lines dropped because the audit file could not be written fast enough',
+      registers,
+    }),
+    auditWriteErrors: new Counter({
+      name: 'purser_audit_write_errors_total',
+      help: 'Failed writes to the audit file (PURSER_AUDIT_LOG); they are retried',
       registers,
     }),
     redisUp: new Gauge({

@@ -128,3 +128,26 @@ test('SIGHUP reloads the files (with automatic reloading off)', async () => {
     purser.cleanup();
   }
 });
+
+test('a full disk under the audit file neither stops the server nor its shutdown', async () => {
+  // /dev/full fails every write with ENOSPC, as a full disk does.
+  const purser = await purserIn({ alice: 'pw' }, 4, { PURSER_AUDIT_LOG: '/dev/full' });
+  try {
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${purser.url}/auth?service=Docker%20registry`, { headers: { Authorization: `Basic ${Buffer.from('alice:pw').toString('base64')}` } });
+      assert.equal(res.status, 200);
+    }
+    let metrics = '';
+    for (let i = 0; i < 30 && !/^purser_audit_write_errors_total [1-9]/m.test(metrics); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      metrics = await (await fetch(`${purser.url}/metrics`)).text();
+    }
+    assert.match(metrics, /^purser_audit_write_errors_total [1-9]/m);
+    assert.match(purser.output(), /cannot write the audit file/);
+    purser.child.kill('SIGTERM');
+    const exit = await Promise.race([purser.exited, new Promise((resolve) => setTimeout(() => resolve('still running 8 s after SIGTERM'), 8000))]);
+    assert.equal(exit, 0);
+  } finally {
+    purser.cleanup();
+  }
+});
