@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import bcrypt from 'bcrypt';
 import { PURSER_BIN, tempDir } from '../helpers/cli.js';
-import { freePort } from './harness/free-port.js';
+import { freePort } from '../helpers/free-port.js';
 import { startPurser, type RunningPurser } from './harness/start-purser.js';
 
 let purser: RunningPurser | undefined;

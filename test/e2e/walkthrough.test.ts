@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import yaml from 'js-yaml';
 import { PURSER_BIN, purser } from '../helpers/cli.js';
-import { freePort } from './harness/free-port.js';
+import { freePort } from '../helpers/free-port.js';
 import { makeTempDir } from './harness/make-temp-dir.js';
 import { describeResult } from './harness/run-command.js';
 import { skopeo } from './harness/skopeo.js';

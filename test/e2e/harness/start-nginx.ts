@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
 import { portAccepts, startProcess } from './start-process.js';
 

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcrypt';
-import { freePort } from './free-port.js';
+import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
 import { startProcess, urlAnswers } from './start-process.js';
 

@@ -1,4 +1,4 @@
-import { freePort } from './free-port.js';
+import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from './make-temp-dir.js';
 import { portAccepts, startProcess, type RunningProcess } from './start-process.js';
 

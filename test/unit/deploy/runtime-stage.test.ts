@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './deploy-files.js';
 import { execForm, parseCopy, parseEnv, readDockerfile, type Stage } from './dockerfile.js';
+import { freePort } from '../../helpers/free-port.js';
 
 const run = promisify(execFile);
 
@@ -146,12 +146,3 @@ test('the runtime stage, replayed, starts the server and passes its health check
   assert.equal(exitCode, 0, `purser exits 0 on SIGTERM; output:\n${output}`);
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
