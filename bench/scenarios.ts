@@ -54,6 +54,13 @@ async function writeFiles(dir: string, context: ScenarioContext, acl: string, ht
   await writeFile(join(dir, 'certs', 'token.crt'), context.signing.certPem);
 }
 
+/** The small installation (10-rule ACL) with the given users, serving requests from `source`. */
+async function prepareSmall(dir: string, context: ScenarioContext, users: readonly string[], source: RequestSource): Promise<PreparedScenario> {
+  const acl = smallAcl(BENCH_USER, ['bob', BENCH_USER]);
+  await writeFiles(dir, context, acl.text, htpasswdText(users, context.hash));
+  return { users: users.length, rules: acl.rules, source };
+}
+
 const repeatRequest: BenchRequest = { path: pullPush(BENCH_USER), headers: { authorization: basic(BENCH_USER, BENCH_PASSWORD) } };
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -64,16 +71,8 @@ export const SCENARIOS: readonly Scenario[] = [
       'GET /auth with no Authorization header for repository:public/app:pull; 10-rule ACL, decided by rule 8 ' +
       '(public/**); no bcrypt; every request signs an RS256 token.',
     limit: 'RS256',
-    async prepare(dir, context) {
-      const { hash } = context;
-      const acl = smallAcl(BENCH_USER, ['bob', BENCH_USER]);
-      await writeFiles(dir, context, acl.text, htpasswdText(SMALL_USERS, hash));
-      return {
-        users: SMALL_USERS.length,
-        rules: acl.rules,
-        source: { fixed: { path: `/auth?service=${SERVICE}&scope=repository:public/app:pull`, headers: {} } },
-      };
-    },
+    prepare: (dir, context) =>
+      prepareSmall(dir, context, SMALL_USERS, { fixed: { path: `/auth?service=${SERVICE}&scope=repository:public/app:pull`, headers: {} } }),
   },
   {
     name: 'repeat',
@@ -83,12 +82,7 @@ export const SCENARIOS: readonly Scenario[] = [
       '10 users, 10-rule ACL, decided by rule 5 (its own). The first request runs bcrypt; the rest are ' +
       'answered from the verified-credential cache (PURSER_AUTH_CACHE_TTL, 60 s); every request signs an RS256 token.',
     limit: 'RS256',
-    async prepare(dir, context) {
-      const { hash } = context;
-      const acl = smallAcl(BENCH_USER, ['bob', BENCH_USER]);
-      await writeFiles(dir, context, acl.text, htpasswdText(SMALL_USERS, hash));
-      return { users: SMALL_USERS.length, rules: acl.rules, source: { fixed: repeatRequest } };
-    },
+    prepare: (dir, context) => prepareSmall(dir, context, SMALL_USERS, { fixed: repeatRequest }),
   },
   {
     name: 'distinct',
@@ -100,23 +94,16 @@ export const SCENARIOS: readonly Scenario[] = [
       '10-rule ACL, decided by rule 6 (${account}/**).',
     limit: 'bcrypt',
     async prepare(dir, context) {
-      const { hash, distinctUsers } = context;
-      const names = Array.from({ length: distinctUsers }, (_, i) => `login-${String(i).padStart(6, '0')}`);
-      const acl = smallAcl(BENCH_USER, ['bob', BENCH_USER]);
-      await writeFiles(dir, context, acl.text, htpasswdText(names, hash));
+      const names = Array.from({ length: context.distinctUsers }, (_, i) => `login-${String(i).padStart(6, '0')}`);
       let drawn = 0;
-      return {
-        users: names.length,
-        rules: acl.rules,
-        source: {
-          next: () => {
-            const user = names[drawn % names.length] as string;
-            drawn++;
-            return { path: pullPush(user), headers: { authorization: basic(user, BENCH_PASSWORD) } };
-          },
+      const prepared = await prepareSmall(dir, context, names, {
+        next: () => {
+          const user = names[drawn % names.length] as string;
+          drawn++;
+          return { path: pullPush(user), headers: { authorization: basic(user, BENCH_PASSWORD) } };
         },
-        credentials: () => ({ drawn, repeats: Math.max(0, drawn - names.length) }),
-      };
+      });
+      return { ...prepared, credentials: () => ({ drawn, repeats: Math.max(0, drawn - names.length) }) };
     },
   },
   {
