@@ -40,6 +40,14 @@ async function readIfExists(file: string): Promise<string> {
   return existsSync(file) ? readText(file) : '';
 }
 
+/** The htpasswd file, the user named on the command line, the file's text, and whether it has that user. */
+async function readUserEntry(args: Parsed, io: CommandIO): Promise<{ file: string; name: string; text: string; exists: boolean }> {
+  const file = htpasswdFile(args, io);
+  const name = userName(args);
+  const text = await readIfExists(file);
+  return { file, name, text, exists: userLineIndex(text.split(/\r?\n/), name) >= 0 };
+}
+
 export const userAddCommand: Command = {
   name: 'user add',
   summary: 'add a user to users.htpasswd (bcrypt)',
@@ -53,10 +61,8 @@ ${PASSWORD_HELP}
   options: PASSWORD_OPTIONS,
   positionals: { min: 1, max: 1 },
   async run(args, io) {
-    const file = htpasswdFile(args, io);
-    const name = userName(args);
-    const text = await readIfExists(file);
-    if (userLineIndex(text.split(/\r?\n/), name) >= 0) {
+    const { file, name, text, exists } = await readUserEntry(args, io);
+    if (exists) {
       line(io.stderr, `purser user add: ${name} already exists in ${file}; use purser user passwd ${name}`);
       return 1;
     }
@@ -81,10 +87,8 @@ ${PASSWORD_HELP}
   options: PASSWORD_OPTIONS,
   positionals: { min: 1, max: 1 },
   async run(args, io) {
-    const file = htpasswdFile(args, io);
-    const name = userName(args);
-    const text = await readIfExists(file);
-    if (userLineIndex(text.split(/\r?\n/), name) < 0) {
+    const { file, name, text, exists } = await readUserEntry(args, io);
+    if (!exists) {
       line(io.stderr, `purser user passwd: no user ${name} in ${file}; use purser user add ${name}`);
       return 1;
     }
