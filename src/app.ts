@@ -3,6 +3,7 @@ import express from 'express';
 import type { Clock } from './clock.js';
 import type { SnapshotStore } from './config/snapshot-store.js';
 import { NotFoundError } from './errors.js';
+import type { PasswordVerifier } from './authn/password-verifier.js';
 import type { GrantDeps } from './grant/issue-token.js';
 import { errorHandler } from './http/error-handler.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -15,6 +16,8 @@ import type { Metrics } from './observe/metrics.js';
 export interface AppDeps {
   readonly store: SnapshotStore;
   readonly grant: GrantDeps;
+  /** The password verifier, whose dummy hash and cache follow each new snapshot. */
+  readonly passwords: PasswordVerifier;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly audit: AuditSink;

@@ -39,31 +39,86 @@ export interface Decision {
   readonly granted: readonly string[];
   /** null when no rule matched (default deny). */
   readonly rule: RuleRef | null;
+  /** True when the identity's cap took away actions the rule granted. */
+  readonly capped?: boolean;
 }
 
 export interface Authorizer {
   authorize(request: AccessRequest, scope: Scope): Decision;
 }
 
-/** Who a request was authenticated as. */
+/**
+ * Caps what an identity can ever be granted, whatever the ACL says: an API token's `scopes`.
+ * Granted = what the ACL grants ∩ the cap.
+ */
+export interface GrantCap {
+  /** The scope patterns as written, for the audit trail and `purser acl explain`. */
+  readonly patterns: readonly string[];
+  /** The actions of `granted` (already decided by the ACL for `scope`) that the cap lets through. */
+  restrict(scope: Scope, granted: readonly string[]): readonly string[];
+}
+
+/** A value a refresh token carries for the source that minted it: a fingerprint, an id, a list of groups. */
+export type BindingValue = string | readonly string[];
+
+/**
+ * What a refresh token minted from an identity must stay bound to. At each refresh the token's
+ * source is asked to resume the identity from it: a changed password, a revoked API token or a
+ * removed directory account ends the refresh token there.
+ */
+export interface Binding {
+  /** The identity source that resumes the identity (`htpasswd`, `api-token`, `ldap`, ...). */
+  readonly source: string;
+  readonly values: Readonly<Record<string, BindingValue>>;
+  /** Epoch seconds after which no refresh token may live (an API token's expiry, a federation max_lifetime). */
+  readonly notAfter?: number;
+}
+
+/**
+ * Who a request was authenticated as. The grant code, the ACL and the audit trail see only this,
+ * never the source that proved it.
+ */
 export interface Identity {
   /** "" is the anonymous account. */
   readonly account: string;
-  /** How the identity was proven. */
-  readonly via: 'anonymous' | 'password' | 'refresh_token';
+  /** The ACL's labels: `group` from acl.yml's groups, merged with what the source adds. */
+  readonly labels: Labels;
+  /** The identity source: `anonymous`, `htpasswd`, `api-token`, `ldap`, `oidc`, `sso`. */
+  readonly source: string;
+  readonly cap?: GrantCap;
+  /** Absent: no refresh token can be minted (anonymous). */
+  readonly binding?: Binding;
+  /** Source-specific fields for the audit event (an API token's id and name, an issuer's `sub`); never a secret. */
+  readonly audit?: Readonly<Record<string, string>>;
 }
 
-/** Why authentication failed; goes to the log and audit trail, never to the client. */
-export type AuthnFailure =
-  | 'unknown_user'
-  | 'wrong_password'
-  | 'invalid_refresh_token'
-  | 'refresh_token_subject_mismatch'
-  | 'refresh_token_revoked';
+/** The credential a client presented, parsed from HTTP Basic or an OAuth2 form. */
+export type Presented =
+  | { readonly kind: 'password'; readonly username: string; readonly password: Secret }
+  | { readonly kind: 'refresh_token'; readonly token: Secret }
+  | { readonly kind: 'subject_token'; readonly token: Secret; readonly tokenType: string };
 
-export type AuthnResult =
-  | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: AuthnFailure; readonly account: string };
+/**
+ * A source's answer. "not-mine" passes the credential to the next source; "failed" ends the chain
+ * with the same 401 as every other failure (`reason` goes to the audit log only). A failure that
+ * is not the client's doing (a directory outage) says `throttle: 'void'` so it does not count
+ * against the user.
+ */
+export type SourceAnswer =
+  | { readonly kind: 'not-mine' }
+  | { readonly kind: 'failed'; readonly reason: string; readonly account: string; readonly throttle?: 'count' | 'void' }
+  | {
+      readonly kind: 'identity';
+      readonly identity: Identity;
+      /** A refresh token that proved the identity: the client gets it back rather than a new one. */
+      readonly reuse?: Secret;
+    };
+
+export const NOT_MINE: SourceAnswer = Object.freeze({ kind: 'not-mine' });
+
+export function failed(reason: string, account: string, throttle: 'count' | 'void' = 'count'): SourceAnswer {
+  return { kind: 'failed', reason, account, throttle };
+}
 
 /** A user name and secret from HTTP Basic or an OAuth2 password grant. */
 export interface PasswordCredentials {

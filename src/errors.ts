@@ -80,6 +80,34 @@ export class ThrottledError extends PurserError {
   }
 }
 
+/** The server is too busy to check a credential now (the password-check queue is full): 503 + Retry-After. */
+export class BusyError extends PurserError {
+  readonly code = 'ERR_BUSY';
+  readonly status = 503;
+  readonly oauthError = 'temporarily_unavailable';
+  readonly registryCode = 'UNAVAILABLE';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, detail?: string) {
+    super(`too many logins are being checked; retry in ${retryAfterSeconds} s`, detail);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+  override headers(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterSeconds) };
+  }
+}
+
+/** The client went away before its request arrived whole; nothing is sent, and it is not a server error. */
+export class ClientAbortedError extends PurserError {
+  readonly code = 'ERR_CLIENT_ABORTED';
+  // nginx's "client closed request": never sent, only recorded.
+  readonly status = 499;
+  readonly oauthError = 'invalid_request';
+  readonly registryCode = 'INVALID_REQUEST';
+  constructor() {
+    super('the client closed the connection before the request was complete');
+  }
+}
+
 export class PayloadTooLargeError extends PurserError {
   readonly code = 'ERR_PAYLOAD_TOO_LARGE';
   readonly status = 413;

@@ -4,7 +4,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { answerClientError } from './http/client-error.js';
 import { CredentialCache } from './authn/credential-cache.js';
+import { IdentityChain } from './authn/chain.js';
+import { ConcurrencyLimiter } from './authn/concurrency-limiter.js';
+import { HtpasswdSource } from './authn/htpasswd-source.js';
 import { PasswordVerifier } from './authn/password-verifier.js';
+import { RefreshTokenSource } from './authn/refresh-token-source.js';
 import { systemClock, type Clock } from './clock.js';
 import { registrySnippet } from './config/registry-snippet.js';
 import type { Settings } from './config/settings.js';
@@ -120,22 +124,32 @@ export function buildDeps(
 ): AppDeps {
   const { logger, clock, metrics } = parts;
   const cache = new CredentialCache(settings.authCacheTtl, settings.authCacheSize, clock);
-  const passwords = new PasswordVerifier(cache, {
+  const limiter = new ConcurrencyLimiter(settings.bcrypt, {
+    onChange: (running, waiting) => {
+      metrics.bcryptRunning.set(running);
+      metrics.bcryptWaiting.set(waiting);
+    },
+    onReject: () => metrics.bcryptRejected.inc(),
+  });
+  const passwords = new PasswordVerifier(cache, limiter, {
     onBcrypt: (seconds) => metrics.passwordVerification.observe(seconds),
     onCacheLookup: (hit) => metrics.credentialCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
   const throttle = parts.throttle ?? createThrottle(settings, { clock, metrics, logger }).throttle;
+  // Order matters: tokens are recognised by their shape before any password is checked, and a
+  // local user wins over a directory user of the same name.
+  const chain = new IdentityChain([new RefreshTokenSource(), new HtpasswdSource(passwords)], { clock, throttle, verifier: passwords });
   return {
     store,
     clock,
     logger,
     metrics,
     audit: (parts.auditLog ?? createAuditLog(logger, settings.auditLogFile)).sink,
+    passwords,
     grant: {
       clock,
-      passwords,
-      throttle,
-      onFailure: (reason) => metrics.authenticationFailures.inc({ reason }),
+      chain,
+      onFailure: (kind) => metrics.authenticationFailures.inc({ reason: kind }),
     },
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   };
@@ -143,8 +157,8 @@ export function buildDeps(
 
 /** Work to do whenever a snapshot comes into force. */
 export function observeSnapshot(snapshot: Snapshot, deps: AppDeps): void {
-  deps.grant.passwords.prepare(snapshot.dummyCost);
-  deps.grant.passwords.cache.retain(snapshot.users);
+  deps.passwords.prepare(snapshot.slowestCost);
+  deps.passwords.cache.retain(snapshot.users);
   const certificate = snapshot.signing.certificates[0];
   if (certificate !== undefined) {
     const expires = new Date(certificate.validTo);

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { AuthnFailure } from '../auth.js';
+import type { Binding, BindingValue } from '../auth.js';
 import type { UserRecord } from './htpasswd.js';
 
 /**
@@ -9,8 +9,9 @@ import type { UserRecord } from './htpasswd.js';
  * finds no key to check it with), their own `typ`, an audience that is not a service, and no `access`.
  * They are stateless, so replicas sharing the signing key accept each other's, and they stay
  * valid across a key rotation while the old certificate remains in the bundle.
- * Each carries a fingerprint of the user's htpasswd hash: a new password, or a removed user, voids
- * every refresh token issued before.
+ * Each carries the binding of the identity it was minted from (`src`, `bnd`): at every use the
+ * identity source resumes the identity from it, so a new password, a revoked API token or a
+ * removed directory account ends every refresh token issued before.
  */
 export const REFRESH_TYP = 'purser-refresh+jwt';
 export const REFRESH_AUDIENCE = 'purser-refresh';
@@ -24,97 +25,107 @@ export interface RefreshClaims {
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
-  /** Fingerprint of the user's password hash at issue time. */
-  readonly pwd: string;
+  /** The identity source that resumes the identity. */
+  readonly src: string;
+  readonly bnd: Readonly<Record<string, BindingValue>>;
 }
 
 export function passwordFingerprint(user: UserRecord): string {
   return createHash('sha256').update('purser refresh v1\0').update(user.name).update('\0').update(user.hash).digest('base64url').slice(0, 22);
 }
 
+/** The claims of a new refresh token; it never outlives the binding's `notAfter`. */
 export function refreshClaims(input: {
   issuer: string;
-  user: UserRecord;
+  account: string;
+  binding: Binding;
   service: string;
   now: number;
   ttl: number;
   jti: string;
 }): RefreshClaims {
+  const exp = Math.min(input.now + input.ttl, input.binding.notAfter ?? Number.POSITIVE_INFINITY);
   return {
     iss: input.issuer,
-    sub: input.user.name,
+    sub: input.account,
     aud: REFRESH_AUDIENCE,
     svc: input.service,
     iat: input.now,
-    exp: input.now + input.ttl,
+    exp,
     jti: input.jti,
-    pwd: passwordFingerprint(input.user),
+    src: input.binding.source,
+    bnd: input.binding.values,
   };
 }
-
-export type RefreshCheck =
-  | { readonly ok: true; readonly user: UserRecord; readonly claims: RefreshClaims }
-  | { readonly ok: false; readonly reason: AuthnFailure; readonly account: string };
 
 /** Quick shape test, so that a password is never mistaken for a token or the other way round. */
 export function looksLikeJwt(text: string): boolean {
   return text.startsWith('eyJ') && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text);
 }
 
+/** True for a JWT whose header says it is a purser refresh token (signature not checked). */
+export function looksLikeRefreshToken(text: string): boolean {
+  if (!looksLikeJwt(text)) return false;
+  try {
+    const header = JSON.parse(Buffer.from(text.slice(0, text.indexOf('.')), 'base64url').toString('utf8')) as { typ?: unknown };
+    return header.typ === REFRESH_TYP;
+  } catch {
+    return false;
+  }
+}
+
+export interface VerifiedRefresh {
+  readonly claims: RefreshClaims;
+  readonly binding: Binding;
+}
+
 /**
- * Verifies a refresh token against every public key of the certificate bundle, then its binding:
- * issuer, service, subject (when the caller names one), and the user's current password hash.
+ * Checks a refresh token's signature against every public key of the certificate bundle, its
+ * type, issuer, audience (one string, never a list), expiry (required) and service. Returns
+ * undefined for anything else.
  */
 export function verifyRefreshToken(
   token: string,
-  input: {
-    publicKeys: readonly KeyObject[];
-    issuer: string;
-    service: string;
-    /** Seconds since the epoch. */
-    now: number;
-    users: ReadonlyMap<string, UserRecord>;
-    expectedSubject?: string;
-  },
-): RefreshCheck {
-  const claims = verifySignature(token, input.publicKeys, input.issuer, input.now);
-  if (claims === undefined || claims.svc !== input.service) {
-    return { ok: false, reason: 'invalid_refresh_token', account: input.expectedSubject ?? '' };
-  }
-  if (input.expectedSubject !== undefined && claims.sub !== input.expectedSubject) {
-    return { ok: false, reason: 'refresh_token_subject_mismatch', account: input.expectedSubject };
-  }
-  const user = input.users.get(claims.sub);
-  if (user === undefined || !sameText(passwordFingerprint(user), claims.pwd)) {
-    return { ok: false, reason: 'refresh_token_revoked', account: claims.sub };
-  }
-  return { ok: true, user, claims };
-}
-
-function verifySignature(token: string, keys: readonly KeyObject[], issuer: string, now: number): RefreshClaims | undefined {
+  input: { publicKeys: readonly KeyObject[]; issuer: string; service: string; now: number },
+): VerifiedRefresh | undefined {
   if (!looksLikeJwt(token)) return undefined;
-  for (const key of keys) {
+  for (const key of input.publicKeys) {
+    let decoded: jwt.Jwt;
     try {
-      const decoded = jwt.verify(token, key, {
+      decoded = jwt.verify(token, key, {
         algorithms: [key.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256'],
-        audience: REFRESH_AUDIENCE,
-        issuer,
-        clockTimestamp: now,
+        issuer: input.issuer,
+        clockTimestamp: input.now,
         complete: true,
       });
-      if (decoded.header.typ !== REFRESH_TYP || typeof decoded.payload !== 'object') return undefined;
-      const claims = decoded.payload as Partial<RefreshClaims>;
-      if (typeof claims.sub !== 'string' || typeof claims.svc !== 'string' || typeof claims.pwd !== 'string') return undefined;
-      return claims as RefreshClaims;
     } catch {
-      // Try the next key of the bundle.
+      continue; // Try the next key of the bundle.
     }
+    return checkClaims(decoded, input.service, input.now);
   }
   return undefined;
 }
 
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+function checkClaims(decoded: jwt.Jwt, service: string, now: number): VerifiedRefresh | undefined {
+  if (decoded.header.typ !== REFRESH_TYP || typeof decoded.payload !== 'object') return undefined;
+  const claims = decoded.payload as Record<string, unknown>;
+  // jsonwebtoken accepts a list audience containing ours and a token without exp; neither is one of ours.
+  if (claims.aud !== REFRESH_AUDIENCE || typeof claims.exp !== 'number' || claims.exp <= now) return undefined;
+  if (typeof claims.sub !== 'string' || claims.sub === '' || claims.svc !== service || typeof claims.iat !== 'number') return undefined;
+  const binding = bindingOf(claims);
+  if (binding === undefined) return undefined;
+  return { claims: { ...(claims as unknown as RefreshClaims), src: binding.source, bnd: binding.values }, binding };
+}
+
+function bindingOf(claims: Record<string, unknown>): Binding | undefined {
+  // Tokens issued before identity sources carried only the htpasswd fingerprint.
+  if (claims.src === undefined && typeof claims.pwd === 'string') return { source: 'htpasswd', values: { pwd: claims.pwd } };
+  if (typeof claims.src !== 'string' || claims.bnd === null || typeof claims.bnd !== 'object' || Array.isArray(claims.bnd)) return undefined;
+  const values: Record<string, BindingValue> = {};
+  for (const [key, value] of Object.entries(claims.bnd as Record<string, unknown>)) {
+    if (typeof value === 'string') values[key] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) values[key] = value as string[];
+    else return undefined;
+  }
+  return { source: claims.src, values, notAfter: claims.exp as number };
 }

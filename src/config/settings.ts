@@ -35,6 +35,12 @@ export interface Settings {
   readonly trustedProxies: readonly IpRange[];
   readonly redisUrl: string | undefined;
   readonly throttle: { readonly ip: ThrottlePolicy; readonly account: ThrottlePolicy };
+  /** Bounds on bcrypt work, so that hashing never starves signing of libuv's threads. */
+  readonly bcrypt: { readonly concurrency: number; readonly queueLimit: number; readonly maxWaitMs: number };
+  /** Where /metrics is served instead of the main listener; undefined: on the main listener. */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
+  /** Browser origins allowed to call /auth (CORS); exact matches only. */
+  readonly corsOrigins: readonly string[];
   readonly authCacheTtl: number;
   readonly authCacheSize: number;
   readonly workers: number;
@@ -118,6 +124,14 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     maxLock: seconds(`PURSER_THROTTLE_${kind}_MAX_LOCK`, maxLock, 1),
   });
 
+  const metricsText = optional('PURSER_METRICS_LISTEN');
+  const metricsListen = metricsText === undefined ? undefined : parseListen(metricsText, (m) => fail('PURSER_METRICS_LISTEN', m));
+  const corsOrigins: string[] = [];
+  for (const origin of str('PURSER_CORS_ORIGINS', '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (exactOrigin(origin)) corsOrigins.push(origin);
+    else fail('PURSER_CORS_ORIGINS', `${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path; "*" is not allowed)`);
+  }
+
   const settings: Settings = {
     listen,
     issuer: str('PURSER_ISSUER', 'purser'),
@@ -139,6 +153,13 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
       ip: policy('IP', 10, '60', '60', '900'),
       account: policy('ACCOUNT', 30, '60', '5', '15'),
     },
+    bcrypt: {
+      concurrency: integer('PURSER_BCRYPT_CONCURRENCY', 2, 1),
+      queueLimit: integer('PURSER_BCRYPT_QUEUE', 100, 0),
+      maxWaitMs: 10_000,
+    },
+    metricsListen,
+    corsOrigins,
     authCacheTtl: seconds('PURSER_AUTH_CACHE_TTL', '60', 0),
     authCacheSize: integer('PURSER_AUTH_CACHE_SIZE', 10_000, 0),
     workers,
@@ -158,6 +179,16 @@ function parseListen(text: string, fail: (message: string) => void): { host: str
     return { host: '0.0.0.0', port: 5001 };
   }
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+}
+
+/** `https://ui.example.com` or `http://localhost:8080`: what a browser sends as Origin. */
+function exactOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

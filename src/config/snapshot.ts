@@ -30,8 +30,8 @@ export interface Snapshot {
   readonly settings: Settings;
   readonly acl: Acl;
   readonly users: ReadonlyMap<string, UserRecord>;
-  /** The bcrypt cost most users have: unknown users are checked against a dummy hash of this cost. */
-  readonly dummyCost: number;
+  /** The highest bcrypt cost in users.htpasswd: every failed password check takes as long as one of this cost. */
+  readonly slowestCost: number;
   readonly signing: SigningMaterial;
   /** The key ID access tokens carry (PURSER_KID_FORMAT). */
   readonly kid: string;
@@ -95,7 +95,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     settings,
     acl,
     users,
-    dummyCost: typicalCost(users),
+    slowestCost: slowestCost(users),
     signing: keys.signing,
     kid: keys.kid,
     publicKeys: keys.publicKeys,
@@ -150,18 +150,11 @@ function checkTls(settings: Settings, tls: { key: string; cert: string }): { key
   return tls;
 }
 
-function typicalCost(users: ReadonlyMap<string, UserRecord>): number {
-  const counts = new Map<number, number>();
-  for (const user of users.values()) counts.set(user.cost, (counts.get(user.cost) ?? 0) + 1);
-  let best = 10;
-  let bestCount = 0;
-  for (const [cost, count] of counts) {
-    if (count > bestCount) {
-      best = cost;
-      bestCount = count;
-    }
-  }
-  return best;
+/** With no users, the cost `purser user add` writes. */
+function slowestCost(users: ReadonlyMap<string, UserRecord>): number {
+  let slowest = 0;
+  for (const user of users.values()) slowest = Math.max(slowest, user.cost);
+  return slowest === 0 ? 10 : slowest;
 }
 
 function digest(text: string): string {

@@ -1,4 +1,4 @@
-import { epochSeconds } from '../clock.js';
+import { epochSeconds, type Clock } from '../clock.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { authenticate, type AuthenticateDeps } from './authenticate.js';
 import { authorize } from './authorize.js';
@@ -6,7 +6,9 @@ import { mintTokens } from './mint-tokens.js';
 import { resolveService } from './resolve-service.js';
 import type { GrantTrace, TokenGrant, TokenRequest } from './token-request.js';
 
-export type GrantDeps = AuthenticateDeps;
+export interface GrantDeps extends AuthenticateDeps {
+  readonly clock: Clock;
+}
 
 /**
  * The token endpoint's work, whatever the transport: service → authenticate → authorize each scope
@@ -17,6 +19,8 @@ export async function issueToken(request: TokenRequest, snapshot: Snapshot, deps
   trace.service = service;
   const { identity, presentedRefreshToken } = await authenticate(request, service, snapshot, deps, trace);
   trace.account = identity.account;
+  trace.source = identity.source;
+  if (identity.audit !== undefined) trace.identityAudit = identity.audit;
   const decisions = authorize(snapshot.acl, identity, request.scopes, { ip: request.ip, service });
   trace.decisions = decisions;
   const now = epochSeconds(deps.clock);

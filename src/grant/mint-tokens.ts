@@ -1,4 +1,4 @@
-import type { Decision, Identity } from '../auth.js';
+import type { Decision, Identity, Secret } from '../auth.js';
 import { refreshClaims } from '../authn/refresh-token.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { accessClaims } from '../token/claims.js';
@@ -11,9 +11,10 @@ export interface Minted {
 }
 
 /**
- * Signs the access token and, when the client asked for offline access and is a known user, a
- * refresh token. A client that authenticated with a refresh token gets that same token back: docker
- * and containerd keep reusing the first one they were given, so rotating it would gain nothing.
+ * Signs the access token and, when the client asked for offline access and the identity can be
+ * resumed later (it has a binding), a refresh token bound to it. A client that authenticated with
+ * a refresh token gets that same token back: docker and containerd keep reusing the first one
+ * they were given, so rotating it would gain nothing.
  */
 export async function mintTokens(input: {
   readonly snapshot: Snapshot;
@@ -22,29 +23,21 @@ export async function mintTokens(input: {
   readonly decisions: readonly Decision[];
   readonly now: number;
   readonly offline: boolean;
-  readonly presentedRefreshToken: string | undefined;
+  readonly presentedRefreshToken: Secret | undefined;
 }): Promise<Minted> {
   const { snapshot, identity, service, now } = input;
   const { settings } = snapshot;
   const jti = tokenId();
   const accessToken = snapshot.signAccessToken(
-    accessClaims({
-      issuer: settings.issuer,
-      subject: identity.account,
-      audience: service,
-      decisions: input.decisions,
-      now,
-      ttl: settings.tokenTtl,
-      jti,
-    }),
+    accessClaims({ issuer: settings.issuer, subject: identity.account, audience: service, decisions: input.decisions, now, ttl: settings.tokenTtl, jti }),
   );
   let refreshToken: Promise<string> | string | undefined;
-  const user = snapshot.users.get(identity.account);
-  if (input.offline && user !== undefined) {
+  const { binding } = identity;
+  if (input.offline && binding !== undefined) {
     refreshToken =
-      input.presentedRefreshToken ??
+      input.presentedRefreshToken?.reveal() ??
       snapshot.signRefreshToken(
-        refreshClaims({ issuer: settings.issuer, user, service, now, ttl: settings.refreshTtl, jti: tokenId() }),
+        refreshClaims({ issuer: settings.issuer, account: identity.account, binding, service, now, ttl: settings.refreshTtl, jti: tokenId() }),
       );
   }
   const [access, refresh] = await Promise.all([accessToken, refreshToken]);

@@ -1,4 +1,4 @@
-import type { Decision, Identity, PasswordCredentials, Scope, Secret } from '../auth.js';
+import type { Decision, Identity, Presented, Scope } from '../auth.js';
 
 /** How the client proved who it is. GET with Basic credentials is a password grant too. */
 export type GrantType = 'password' | 'refresh_token' | 'anonymous';
@@ -10,12 +10,15 @@ export interface TokenRequest {
   /** undefined: the request named no service, and the first accepted one is used. */
   readonly service: string | undefined;
   readonly scopes: readonly Scope[];
-  readonly credentials: PasswordCredentials | undefined;
-  readonly refreshToken: Secret | undefined;
+  /** The credential; undefined for an anonymous request. */
+  readonly presented: Presented | undefined;
   readonly clientId: string | undefined;
   /** offline_token=true (GET) or access_type=offline (POST): also return a refresh token. */
   readonly offline: boolean;
+  /** The client's address, when known (see src/http/client-ip.ts). */
   readonly ip: string | undefined;
+  /** The key the throttle counts the client under. */
+  readonly throttleKey: string;
 }
 
 /** What was issued. */
@@ -34,8 +37,11 @@ export interface TokenGrant {
 /** Filled in as a request is processed, for its audit event, whatever the outcome. */
 export interface GrantTrace {
   account?: string;
+  source?: string;
   service?: string;
   decisions?: readonly Decision[];
   failure?: string;
   jti?: string;
+  /** Source-specific audit fields of the identity (an API token's id and name). */
+  identityAudit?: Readonly<Record<string, string>>;
 }

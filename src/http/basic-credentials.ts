@@ -3,21 +3,23 @@ import { InvalidRequestError } from '../errors.js';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Schemes a client may send by mistake; naming one helps, echoing anything else could echo a secret. */
+const KNOWN_SCHEMES = ['bearer', 'digest', 'negotiate', 'ntlm', 'token', 'aws4-hmac-sha256'];
 
 /**
  * Reads HTTP Basic credentials (RFC 7617). No header means an anonymous request. A header that is
  * there but unusable (another scheme, bad base64, no colon, empty) is a 400 that says so: silently
- * treating it as anonymous would hide a client misconfiguration behind a puzzling denial.
+ * treating it as anonymous would hide a client misconfiguration behind a puzzling denial. No
+ * message repeats any part of the header: a mangled header is still somebody's password.
  */
 export function parseBasicCredentials(header: string | undefined): PasswordCredentials | undefined {
   if (header === undefined) return undefined;
   const value = header.trim();
-  const space = value.indexOf(' ');
-  const scheme = space < 0 ? value : value.slice(0, space);
-  if (scheme.toLowerCase() !== 'basic') {
-    throw new InvalidRequestError(
-      value === '' ? 'the Authorization header is empty' : `the Authorization header must use the Basic scheme, not ${JSON.stringify(scheme.slice(0, 20))}`,
-    );
+  const space = value.search(/\s/);
+  const scheme = (space < 0 ? value : value.slice(0, space)).toLowerCase();
+  if (scheme !== 'basic') {
+    const known = KNOWN_SCHEMES.includes(scheme) ? `, not ${scheme[0]?.toUpperCase()}${scheme.slice(1)}` : '';
+    throw new InvalidRequestError(value === '' ? 'the Authorization header is empty' : `the Authorization header must use the Basic scheme${known}`);
   }
   const encoded = space < 0 ? '' : value.slice(space + 1).trim();
   if (encoded === '' || !BASE64.test(encoded) || encoded.length % 4 === 1) {

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
+import { ClientAbortedError, InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 
 /** oauth.md bodies are a few hundred bytes; a refresh token is under 1 KiB. */
 export const MAX_FORM_BYTES = 8 * 1024;
@@ -19,11 +19,18 @@ export async function readFormBody(req: IncomingMessage, limit = MAX_FORM_BYTES)
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new PayloadTooLargeError(`the request body is larger than ${limit} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // A client that hangs up mid-body is not a server error.
+    if (err instanceof PayloadTooLargeError) throw err;
+    throw new ClientAbortedError();
   }
+  if (!req.complete) throw new ClientAbortedError();
   try {
     return utf8.decode(Buffer.concat(chunks));
   } catch {

@@ -4,6 +4,7 @@ import { parseScopes } from '../authz/scope.js';
 import { InvalidRequestError, UnsupportedGrantTypeError } from '../errors.js';
 import type { TokenRequest } from '../grant/token-request.js';
 import { parseBasicCredentials } from './basic-credentials.js';
+import type { ClientAddress } from './client-ip.js';
 import { readFormBody } from './form-body.js';
 import { one, parseParams, type ParamSpec } from './params.js';
 
@@ -18,11 +19,11 @@ const POST_PARAMS: ParamSpec = {
   raw: ['password'],
 };
 
-export function readGetRequest(req: IncomingMessage, ip: string | undefined): TokenRequest {
+export function readGetRequest(req: IncomingMessage, client: ClientAddress): TokenRequest {
   const url = req.url ?? '';
   const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
   const params = parseParams(query, GET_PARAMS);
-  const credentials = parseBasicCredentials(req.headers.authorization);
+  const credentials = parseBasicCredentials(authorizationHeader(req));
   const account = one(params, 'account');
   if (account !== undefined && account !== (credentials?.username ?? '')) {
     throw new InvalidRequestError(
@@ -34,15 +35,22 @@ export function readGetRequest(req: IncomingMessage, ip: string | undefined): To
     grantType: credentials ? 'password' : 'anonymous',
     service: one(params, 'service'),
     scopes: parseScopes(params.get('scope') ?? []),
-    credentials,
-    refreshToken: undefined,
+    presented: credentials === undefined ? undefined : { kind: 'password', ...credentials },
     clientId: one(params, 'client_id'),
     offline: flag(one(params, 'offline_token'), 'offline_token', { true: true, false: false }),
-    ip,
+    ip: client.ip,
+    throttleKey: client.throttleKey,
   };
 }
 
-export async function readPostRequest(req: IncomingMessage, ip: string | undefined): Promise<TokenRequest> {
+/** The one Authorization header; two are a 400, since which one counts would be a guess. */
+function authorizationHeader(req: IncomingMessage): string | undefined {
+  const all = req.headersDistinct.authorization;
+  if (all !== undefined && all.length > 1) throw new InvalidRequestError('the request has more than one Authorization header');
+  return all?.[0];
+}
+
+export async function readPostRequest(req: IncomingMessage, client: ClientAddress): Promise<TokenRequest> {
   const params = parseParams(await readFormBody(req), POST_PARAMS);
   const grantType = one(params, 'grant_type');
   const common = {
@@ -51,18 +59,19 @@ export async function readPostRequest(req: IncomingMessage, ip: string | undefin
     scopes: parseScopes(params.get('scope') ?? []),
     clientId: one(params, 'client_id'),
     offline: flag(one(params, 'access_type'), 'access_type', { offline: true, online: false }),
-    ip,
+    ip: client.ip,
+    throttleKey: client.throttleKey,
   };
   if (grantType === 'password') {
     const username = one(params, 'username');
     const password = one(params, 'password');
     if (!username || password === undefined) throw new InvalidRequestError('grant_type=password needs username and password');
-    return { ...common, grantType, credentials: { username, password: new Secret(password) }, refreshToken: undefined };
+    return { ...common, grantType, presented: { kind: 'password', username, password: new Secret(password) } };
   }
   if (grantType === 'refresh_token') {
     const token = one(params, 'refresh_token');
     if (!token) throw new InvalidRequestError('grant_type=refresh_token needs refresh_token');
-    return { ...common, grantType, credentials: undefined, refreshToken: new Secret(token) };
+    return { ...common, grantType, presented: { kind: 'refresh_token', token: new Secret(token) } };
   }
   if (grantType === undefined) throw new InvalidRequestError('grant_type is required (password or refresh_token)');
   throw new UnsupportedGrantTypeError(`grant_type ${JSON.stringify(grantType.slice(0, 40))} is not supported; use password or refresh_token`);

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatScope } from '../authz/scope.js';
-import { AuthenticationError, MethodNotAllowedError, PurserError, ThrottledError } from '../errors.js';
+import { AuthenticationError, BusyError, ClientAbortedError, MethodNotAllowedError, PurserError, ThrottledError } from '../errors.js';
+import { auditAccount } from '../observe/audit-account.js';
 import { issueToken } from '../grant/issue-token.js';
 import type { GrantTrace, TokenGrant, TokenRequest } from '../grant/token-request.js';
 import { describeDecisions, type AuditEvent } from '../observe/audit.js';
 import type { AppDeps } from '../app.js';
-import { clientIp } from './client-ip.js';
+import { clientAddress } from './client-ip.js';
 import { errorAnswer } from './error-answer.js';
 import { readGetRequest, readPostRequest } from './read-token-request.js';
 import { getResponseBody, postResponseBody } from './token-response.js';
@@ -44,18 +45,23 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
   const started = process.hrtime.bigint();
   const snapshot = deps.store.current();
   const method = req.method === 'POST' ? 'POST' : 'GET';
-  const ip = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], snapshot.settings.trustedProxies);
+  const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], snapshot.settings.trustedProxies);
+  const ip = client.ip;
   const trace: GrantTrace = {};
   let request: TokenRequest | undefined;
   let grant: TokenGrant | undefined;
   let failure: unknown;
   try {
     if (req.method !== 'GET' && req.method !== 'POST') throw new MethodNotAllowedError('GET, POST');
-    request = method === 'GET' ? readGetRequest(req, ip) : await readPostRequest(req, ip);
+    request = method === 'GET' ? readGetRequest(req, client) : await readPostRequest(req, client);
     grant = await issueToken(request, snapshot, deps.grant, trace);
     send(res, 200, JSON.stringify(method === 'GET' ? getResponseBody(grant) : postResponseBody(grant)));
   } catch (err) {
     failure = err;
+    if (err instanceof ClientAbortedError || res.destroyed) {
+      res.destroy();
+      return;
+    }
     const answer = errorAnswer(err, method === 'POST' ? 'oauth' : 'registry', snapshot.settings.issuer, deps.logger, '/auth');
     // An unread request body (a refused POST) must not be taken for the next request.
     const close: Record<string, string> = method === 'POST' && !req.readableEnded ? { Connection: 'close' } : {};
@@ -80,11 +86,18 @@ function record(
   const seconds = Number(process.hrtime.bigint() - done.started) / 1e9;
   const grantType = done.request?.grantType ?? 'unknown';
   const outcome = outcomeOf(done.grant, done.failure);
-  deps.metrics.tokenRequests.inc({ outcome, grant_type: grantType });
+  const source = done.grant?.identity.source ?? 'none';
+  deps.metrics.tokenRequests.inc({ outcome, grant_type: grantType, source });
   deps.metrics.tokenRequestDuration.observe({ grant_type: grantType }, seconds);
+  const presented = done.request?.presented;
+  // An established identity's account is trusted; a name a client merely presented may be a secret.
+  const account = done.grant?.identity.account ?? done.trace.account ?? (presented?.kind === 'password' ? presented.username : undefined);
   const event: AuditEvent = {
     ip: done.ip,
-    account: done.trace.account ?? done.request?.credentials?.username,
+    account: account === undefined || done.grant !== undefined ? account : auditAccount(account),
+    source: done.grant === undefined ? undefined : source,
+    credential: presented?.kind ?? 'none',
+    ...(done.trace.identityAudit === undefined ? {} : { identity: done.trace.identityAudit }),
     service: done.trace.service ?? done.request?.service,
     clientId: done.request?.clientId,
     method: done.method,
@@ -109,6 +122,8 @@ function outcomeOf(grant: TokenGrant | undefined, failure: unknown): AuditEvent[
   }
   if (failure instanceof AuthenticationError) return 'failed';
   if (failure instanceof ThrottledError) return 'throttled';
+  if (failure instanceof BusyError) return 'busy';
+  if (failure instanceof ClientAbortedError) return 'aborted';
   if (failure instanceof PurserError) return 'invalid';
   return 'error';
 }

@@ -10,15 +10,21 @@ import { formatScope } from '../authz/scope.js';
 export interface AuditEvent {
   readonly ip: string | undefined;
   readonly account: string | undefined;
+  /** The identity source that proved the account (`htpasswd`, `api-token`, ...), when one did. */
+  readonly source: string | undefined;
+  /** What the client presented: password, refresh_token, or none. */
+  readonly credential: string;
+  /** Source-specific fields of the identity: an API token's id and name, an issuer's subject. */
+  readonly identity?: Readonly<Record<string, string>>;
   readonly service: string | undefined;
   readonly clientId: string | undefined;
   readonly method: string;
   readonly grantType: string;
-  readonly outcome: 'granted' | 'denied_all' | 'failed' | 'throttled' | 'invalid' | 'error';
+  readonly outcome: 'granted' | 'denied_all' | 'failed' | 'throttled' | 'busy' | 'invalid' | 'aborted' | 'error';
   readonly status: number;
   readonly requested: readonly string[];
   readonly granted: readonly string[];
-  readonly decisions: ReadonlyArray<{ readonly scope: string; readonly rule: number | null; readonly comment?: string }>;
+  readonly decisions: ReadonlyArray<{ readonly scope: string; readonly rule: number | null; readonly comment?: string; readonly capped?: true }>;
   readonly reason?: string;
   readonly jti?: string;
   readonly refreshToken: boolean;
@@ -92,6 +98,7 @@ export function describeDecisions(decisions: readonly Decision[]): Pick<AuditEve
       scope: formatScope(d.scope),
       rule: d.rule?.index ?? null,
       ...(d.rule?.comment === undefined ? {} : { comment: d.rule.comment }),
+      ...(d.capped === true ? { capped: true as const } : {}),
     })),
   };
 }

@@ -3,10 +3,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 /** Every metric purser exports; all names start with `purser_`. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly tokenRequests: Counter<'outcome' | 'grant_type'>;
+  readonly tokenRequests: Counter<'outcome' | 'grant_type' | 'source'>;
   readonly tokenRequestDuration: Histogram<'grant_type'>;
   readonly authenticationFailures: Counter<'reason'>;
   readonly passwordVerification: Histogram;
+  readonly bcryptRunning: Gauge;
+  readonly bcryptWaiting: Gauge;
+  readonly bcryptRejected: Counter;
   readonly credentialCache: Counter<'result'>;
   readonly throttled: Counter<'key'>;
   readonly configReloads: Counter<'result'>;
@@ -26,8 +29,8 @@ export function createMetrics(): Metrics {
     registry,
     tokenRequests: new Counter({
       name: 'purser_token_requests_total',
-      help: 'Token requests by outcome (granted, denied_all, failed, throttled, invalid, error) and grant type',
-      labelNames: ['outcome', 'grant_type'],
+      help: 'Token requests by outcome (granted, denied_all, failed, throttled, busy, invalid, aborted, error), grant type and identity source (none when no identity was established)',
+      labelNames: ['outcome', 'grant_type', 'source'],
       registers,
     }),
     tokenRequestDuration: new Histogram({
@@ -39,7 +42,7 @@ export function createMetrics(): Metrics {
     }),
     authenticationFailures: new Counter({
       name: 'purser_authentication_failures_total',
-      help: 'Failed logins by cause (unknown_user, wrong_password, invalid_refresh_token, ...)',
+      help: 'Failed logins by the kind of credential presented (password, refresh_token); the cause is in the audit log only, so this never tells whether a user exists',
       labelNames: ['reason'],
       registers,
     }),
@@ -49,9 +52,24 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
+    bcryptRunning: new Gauge({
+      name: 'purser_bcrypt_running',
+      help: 'bcrypt comparisons running now (bounded by PURSER_BCRYPT_CONCURRENCY)',
+      registers,
+    }),
+    bcryptWaiting: new Gauge({
+      name: 'purser_bcrypt_queue_length',
+      help: 'Password checks waiting for a bcrypt slot (bounded by PURSER_BCRYPT_QUEUE)',
+      registers,
+    }),
+    bcryptRejected: new Counter({
+      name: 'purser_bcrypt_rejected_total',
+      help: 'Password checks refused with 503 because the bcrypt queue was full or the wait too long',
+      registers,
+    }),
     credentialCache: new Counter({
       name: 'purser_credential_cache_total',
-      help: 'Verified-credential cache lookups by result (hit, miss)',
+      help: 'Verified-credential cache lookups by result (hit, miss); every password login is looked up, known user or not',
       labelNames: ['result'],
       registers,
     }),

@@ -11,6 +11,13 @@ export interface ThrottleStore {
   reset(kind: ThrottleKind, key: string): Promise<void>;
 }
 
+export type Settlement = 'success' | 'failure' | 'void';
+
+/** One credential check counted by the throttle from its start; settled with its outcome. */
+export interface Reservation {
+  settle(outcome: Settlement): Promise<void>;
+}
+
 export interface ThrottleKeys {
   readonly ip: string | undefined;
   readonly account: string | undefined;
@@ -36,6 +43,16 @@ export class Throttle {
     this.#store = store;
     this.#policies = policies;
     this.#onThrottled = onThrottled;
+  }
+
+  async reserve(keys: ThrottleKeys): Promise<Reservation> {
+    await this.check(keys);
+    return {
+      settle: async (outcome) => {
+        if (outcome === 'failure') await this.failure(keys);
+        else if (outcome === 'success') await this.success(keys);
+      },
+    };
   }
 
   async check(keys: ThrottleKeys): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ConcurrencyLimiter } from '../../../src/authn/concurrency-limiter.js';
 import { CredentialCache } from '../../../src/authn/credential-cache.js';
 import { parseHtpasswd } from '../../../src/authn/htpasswd.js';
 import { PasswordVerifier } from '../../../src/authn/password-verifier.js';
@@ -10,43 +11,67 @@ function setup(ttl = 60) {
   const users = parseHtpasswd(htpasswdFor({ alice: 'right' }, 6), 'u').users;
   const bcryptRuns: number[] = [];
   const lookups: boolean[] = [];
-  const verifier = new PasswordVerifier(new CredentialCache(ttl, 100, frozenClock()), {
+  const limiter = new ConcurrencyLimiter({ concurrency: 2, queueLimit: 100, maxWaitMs: 10_000 });
+  const verifier = new PasswordVerifier(new CredentialCache(ttl, 100, frozenClock()), limiter, {
     onBcrypt: (s) => bcryptRuns.push(s),
     onCacheLookup: (hit) => lookups.push(hit),
   });
-  return { users, verifier, bcryptRuns, lookups, alice: users.get('alice') };
+  const alice = users.get('alice');
+  assert.ok(alice);
+  return { users, verifier, bcryptRuns, lookups, alice };
 }
 
 describe('password verification', () => {
   test('right, wrong and unknown', async () => {
     const { verifier, alice } = setup();
-    assert.equal(await verifier.check(alice, 'alice', 'right', 6), 'ok');
-    assert.equal(await verifier.check(alice, 'alice', 'wrong', 6), 'wrong_password');
-    assert.equal(await verifier.check(undefined, 'nobody', 'right', 6), 'unknown_user');
+    assert.equal(await verifier.verify(alice, 'right', 6), true);
+    assert.equal(await verifier.verify(alice, 'wrong', 6), false);
+    assert.equal(await verifier.verifyUnknown('right', 6), false);
   });
 
   test('an unknown user still costs a bcrypt run (against a dummy hash)', async () => {
     const { verifier, bcryptRuns } = setup();
-    await verifier.check(undefined, 'nobody', 'x', 6);
+    await verifier.verifyUnknown('x', 6);
     assert.equal(bcryptRuns.length, 1);
   });
 
-  test('a repeat of a verified password skips bcrypt; a wrong one never does', async () => {
+  test('a verified password is remembered; a wrong one never is; unknown names are looked up too', async () => {
     const { verifier, alice, bcryptRuns, lookups } = setup();
-    await verifier.check(alice, 'alice', 'right', 6);
-    await verifier.check(alice, 'alice', 'right', 6);
-    await verifier.check(alice, 'alice', 'wrong', 6);
-    await verifier.check(alice, 'alice', 'wrong', 6);
-    assert.equal(bcryptRuns.length, 3);
+    assert.equal(verifier.remembered(alice, 'alice', 'right'), false);
+    await verifier.verify(alice, 'right', 6);
+    assert.equal(verifier.remembered(alice, 'alice', 'right'), true);
+    await verifier.verify(alice, 'wrong', 6);
+    assert.equal(verifier.remembered(alice, 'alice', 'wrong'), false);
+    assert.equal(verifier.remembered(undefined, 'nobody', 'right'), false);
+    assert.equal(bcryptRuns.length, 2);
+    // A lookup for every login, known user or not: the cache's counters tell no names apart.
     assert.deepEqual(lookups, [false, true, false, false]);
   });
 
   test('concurrent checks of the same credentials share one bcrypt run', async () => {
     const { verifier, alice, bcryptRuns } = setup(0);
-    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.check(alice, 'alice', 'right', 6)));
-    assert.deepEqual(new Set(results), new Set(['ok']));
+    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(alice, 'right', 6)));
+    assert.deepEqual(new Set(results), new Set([true]));
     assert.equal(bcryptRuns.length, 1);
-    const wrong = await Promise.all(Array.from({ length: 5 }, () => verifier.check(alice, 'alice', 'nope', 6)));
-    assert.deepEqual(new Set(wrong), new Set(['wrong_password']));
+    const wrong = await Promise.all(Array.from({ length: 5 }, () => verifier.verify(alice, 'nope', 6)));
+    assert.deepEqual(new Set(wrong), new Set([false]));
+  });
+
+  test('a wrong password of a cheap hash takes as long as a check at the slowest cost', async () => {
+    const { verifier, alice } = setup();
+    const slowest = 11;
+    // Time the slowest cost, as the first unknown users would (the first also makes the dummy hash).
+    await verifier.verifyUnknown('x', slowest);
+    let started = performance.now();
+    await verifier.verifyUnknown('x', slowest);
+    const slow = performance.now() - started;
+    started = performance.now();
+    await verifier.verify(alice, 'wrong', slowest);
+    const held = performance.now() - started;
+    started = performance.now();
+    await verifier.verify(alice, 'wrong', 6);
+    const plain = performance.now() - started;
+    assert.ok(held > slow * 0.7, `a cost-6 failure took ${held.toFixed(1)} ms, a cost-11 check ${slow.toFixed(1)} ms`);
+    assert.ok(plain < slow * 0.5, `without a slower cost in the file nothing is held back (${plain.toFixed(1)} ms)`);
   });
 });

@@ -40,7 +40,7 @@ test('PURSER_WORKERS=2: both workers serve, /metrics adds them up, SIGHUP reache
     }
     for (let i = 0; i < 40; i++) assert.deepEqual(await token(url, 'repository:public/a:pull'), ['pull']);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    assert.match(metrics, /^purser_token_requests_total\{outcome="granted",grant_type="anonymous"\} 40$/m);
+    assert.match(metrics, /^purser_token_requests_total\{outcome="granted",grant_type="anonymous",source="anonymous"\} 40$/m);
     const workers = new Set([...purser.output().matchAll(/"pid":(\d+)[^\n]*purser is listening/g)].map((m) => m[1]));
     assert.equal(workers.size, 2);
 

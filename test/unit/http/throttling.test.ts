@@ -47,12 +47,27 @@ describe('failed-login throttling', () => {
     assert.deepEqual(new Set(await pulls), new Set([200]));
 
     const runs = await bcryptRuns(app);
-    const locked = await login(app, '198.51.100.7', 'alice', TEST_USERS.alice);
+    // bob's password has not been verified yet: checking it would be one more guess.
+    const locked = await login(app, '198.51.100.7', 'bob', TEST_USERS.bob);
     assert.equal(locked.status, 429);
     assert.equal(locked.headers.get('retry-after'), '60');
     assert.deepEqual(await locked.json(), { errors: [{ code: 'TOOMANYREQUESTS', message: 'too many failed logins; retry in 60 s' }] });
     assert.equal(await bcryptRuns(app), runs, 'a locked IP is refused before any password is checked');
     assert.equal(app.audit.at(-1)?.outcome, 'throttled');
+  });
+
+  test('a password verified before still works from a locked address: only guesses are throttled', async () => {
+    assert.equal((await login(app, '198.51.100.7', 'alice', TEST_USERS.alice)).status, 200);
+  });
+
+  test('the same wrong password again within a second is one attempt, not two (containerd asks by POST, then GET)', async () => {
+    const before = app.audit.length;
+    for (let i = 0; i < 5; i++) assert.equal((await login(app, '198.51.100.8', 'alice', 'one-typo')).status, 401);
+    assert.deepEqual(app.audit.slice(before).map((e) => e.reason), ['wrong_password', 'repeated_failure', 'repeated_failure', 'repeated_failure', 'repeated_failure']);
+    // One failure counted of the 3 allowed: two more guesses are still answered, the third locks.
+    assert.equal((await login(app, '198.51.100.8', 'alice', 'typo-2')).status, 401);
+    assert.equal((await login(app, '198.51.100.8', 'alice', 'typo-3')).status, 401);
+    assert.equal((await login(app, '198.51.100.8', 'bob', TEST_USERS.bob)).status, 429);
   });
 
   test('one IP reaching its limit does not lock the account for everyone else', async () => {
@@ -66,8 +81,8 @@ describe('failed-login throttling', () => {
 
   test('the lock grows with each further round of failures', async () => {
     clock.advance(61_000);
-    for (let i = 0; i < 3; i++) assert.equal((await login(app, '198.51.100.7', 'bob', 'nope')).status, 401);
-    assert.equal((await login(app, '198.51.100.7', 'bob', 'nope')).headers.get('retry-after'), '120');
+    for (let i = 0; i < 3; i++) assert.equal((await login(app, '198.51.100.7', 'bob', `nope-${i}`)).status, 401);
+    assert.equal((await login(app, '198.51.100.7', 'bob', 'nope-3')).headers.get('retry-after'), '120');
   });
 
   test('attackers spread over many IPs lock the account only briefly; the real user is back within seconds', async () => {
@@ -96,11 +111,12 @@ describe('failed-login throttling', () => {
   });
 
   test('bad refresh tokens count against the IP too', async () => {
+    clock.advance(61_000); // the verified-credential cache forgets alice's password
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${app.url}/auth`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Forwarded-For': '198.51.100.60' },
-        body: 'grant_type=refresh_token&refresh_token=forged&service=Docker%20registry',
+        body: `grant_type=refresh_token&refresh_token=forged-${i}&service=Docker%20registry`,
       });
       assert.equal(res.status, 401);
     }
@@ -125,7 +141,7 @@ describe('a forged X-Forwarded-For from an untrusted peer', () => {
       assert.equal(app.audit.at(-1)?.ip, '127.0.0.1');
       assert.deepEqual(app.audit.at(-1)?.granted, []);
       // Rotating the forged address does not escape the lock on the real one.
-      for (let i = 0; i < 3; i++) assert.equal((await login(app, `10.9.9.${i}`, 'alice', 'guess')).status, 401);
+      for (let i = 0; i < 3; i++) assert.equal((await login(app, `10.9.9.${i}`, 'alice', `guess-${i}`)).status, 401);
       assert.equal((await login(app, '10.9.9.200', 'alice', TEST_USERS.alice)).status, 429);
     } finally {
       await app.close();

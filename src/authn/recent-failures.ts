@@ -1,0 +1,37 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * Remembers, for a second, that a user name and password failed from an address. containerd asks
+ * with POST and then again with GET when the first is refused: one wrong password is one attempt,
+ * and counting it twice would lock a shared NAT address twice as fast. Keys are HMACs under a
+ * per-process key; nothing of the password is held.
+ */
+export class RecentFailures {
+  readonly #secret = randomBytes(32);
+  readonly #entries = new Map<string, number>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+
+  constructor(ttlMs = 1000, maxEntries = 10_000) {
+    this.#ttlMs = ttlMs;
+    this.#maxEntries = maxEntries;
+  }
+
+  key(ip: string, username: string, password: string): string {
+    return createHmac('sha256', this.#secret).update(ip).update('\0').update(username).update('\0').update(password).digest('base64url');
+  }
+
+  has(key: string, now: number): boolean {
+    const expires = this.#entries.get(key);
+    return expires !== undefined && expires > now;
+  }
+
+  add(key: string, now: number): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, now + this.#ttlMs);
+    for (const [oldest, expires] of this.#entries) {
+      if (this.#entries.size <= this.#maxEntries && expires > now) break;
+      this.#entries.delete(oldest);
+    }
+  }
+}
