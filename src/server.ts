@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { answerClientError } from './http/client-error.js';
+import { createMetricsServer } from './http/metrics-listener.js';
 import { CredentialCache } from './authn/credential-cache.js';
 import { IdentityChain } from './authn/chain.js';
 import { ConcurrencyLimiter } from './authn/concurrency-limiter.js';
@@ -25,6 +26,8 @@ import { Throttle } from './throttle/throttle.js';
 export interface RunningServer {
   readonly server: Server | TlsServer;
   readonly port: number;
+  /** The port of PURSER_METRICS_LISTEN's listener, when there is one. */
+  readonly metricsPort: number | undefined;
   readonly store: SnapshotStore;
   readonly deps: AppDeps;
   /** Rebuilds the configuration from the files (SIGHUP does this). */
@@ -91,6 +94,17 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const metricsServer = settings.metricsListen === undefined ? undefined : createMetricsServer(deps.metricsText);
+  if (metricsServer !== undefined && settings.metricsListen !== undefined) {
+    const { host, port: metricsPort } = settings.metricsListen;
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(metricsPort, host, () => {
+        metricsServer.off('error', reject);
+        resolve();
+      });
+    });
+  }
   await reloader.start();
   logger.info(
     { host: settings.listen.host, port, tls: snapshot.tls !== undefined, kid: snapshot.kid, services: settings.services },
@@ -99,6 +113,8 @@ export async function startServer(settings: Settings, options: ServerOptions): P
 
   const close = async (): Promise<void> => {
     reloader.stop();
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => {
@@ -109,7 +125,8 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     await throttling.close();
     await auditLog.close();
   };
-  return { server, port, store, deps, close, reload: (reason) => reloader.reload(reason) };
+  const metricsPort = metricsServer === undefined ? undefined : (metricsServer.address() as AddressInfo).port;
+  return { server, port, metricsPort, store, deps, close, reload: (reason) => reloader.reload(reason) };
 }
 
 /** TLS 1.2 at least; Node's defaults for the rest. */

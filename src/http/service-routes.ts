@@ -25,10 +25,13 @@ export function serviceRoutes(deps: AppDeps): Router {
     });
   });
 
-  router.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await deps.metricsText();
-    res.set('Content-Type', contentType).send(body);
-  });
+  // With PURSER_METRICS_LISTEN, /metrics is served only on that listener (src/server.ts).
+  if (deps.store.current().settings.metricsListen === undefined) {
+    router.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await deps.metricsText();
+      res.set('Content-Type', contentType).send(body);
+    });
+  }
 
   // The bundle's public keys with the key IDs tokens carry: registry 3's auth.token.jwks file.
   router.get('/.well-known/jwks.json', (_req, res) => {

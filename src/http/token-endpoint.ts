@@ -7,6 +7,7 @@ import type { GrantTrace, TokenGrant, TokenRequest } from '../grant/token-reques
 import { describeDecisions, type AuditEvent } from '../observe/audit.js';
 import type { AppDeps } from '../app.js';
 import { clientAddress } from './client-ip.js';
+import { corsHeaders, isPreflight, preflightHeaders } from './cors.js';
 import { errorAnswer } from './error-answer.js';
 import { readGetRequest, readPostRequest } from './read-token-request.js';
 import { getResponseBody, postResponseBody } from './token-response.js';
@@ -28,10 +29,19 @@ export function tokenEndpoint(deps: AppDeps, securityHeaders: Readonly<Record<st
   const send = (res: ServerResponse, status: number, body: string, extra?: Readonly<Record<string, string>>): void => {
     const headers = [...base, 'Content-Length', String(Buffer.byteLength(body))];
     if (extra !== undefined) headers.push(...Object.entries(extra).flat());
+    const cors = deps.store.current().settings.corsOrigins;
+    if (cors.length > 0) headers.push(...Object.entries(corsHeaders(res.req, cors)).flat());
     res.writeHead(status, headers);
     res.end(body);
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
+    if (isPreflight(req)) {
+      const allowed = preflightHeaders(req, deps.store.current().settings.corsOrigins);
+      const body = allowed === undefined ? JSON.stringify({ errors: [{ code: 'DENIED', message: 'this origin may not call /auth (PURSER_CORS_ORIGINS)' }] }) : '';
+      res.writeHead(allowed === undefined ? 403 : 204, [...base, 'Content-Length', String(Buffer.byteLength(body)), ...Object.entries(allowed ?? { Vary: 'Origin' }).flat()]);
+      res.end(body);
+      return;
+    }
     handle(deps, req, res, send).catch((err: unknown) => {
       deps.logger.error({ err }, 'failed to answer a token request');
       res.destroy();
