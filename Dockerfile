@@ -3,8 +3,10 @@
 #   docker run -p 5001:5001 -v purser-config:/etc/purser purser
 # Mount your own acl.yml, users.htpasswd and certs/ under /etc/purser (see README, "Running in a container").
 
+# Node 24, the maintained LTS line (Node 20 reached end of life in April 2026), in every stage. The
+# code itself still runs on Node 20 or newer (package.json "engines").
 # Build stage: compile TypeScript with the dev dependencies.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -12,7 +14,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.json
 
 # Runtime stage: production dependencies and the compiled output only.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PURSER_LISTEN=0.0.0.0:5001 \
     PURSER_ACL=/etc/purser/acl.yml \

@@ -1,3 +1,5 @@
+import { SLASH_IN_USER_NAME } from './htpasswd.js';
+
 /**
  * Line-level edits of htpasswd text that keep everything else as it was: comments, blank lines,
  * other users (whatever their hash format), the order and the line endings.
@@ -27,8 +29,16 @@ export function removeUser(text: string, name: string): string | undefined {
   return lines.length === 0 ? '' : `${lines.join(eol)}${eol}`;
 }
 
-/** A user name htpasswd can hold and purser accepts. */
+/** A user name htpasswd can hold and purser accepts: what `user add` and `user passwd` allow. */
 export function checkUserName(name: string): string | undefined {
+  return checkHtpasswdName(name) ?? (name.includes('/') ? SLASH_IN_USER_NAME : undefined);
+}
+
+/**
+ * A user name htpasswd can hold, whether or not purser would load it: what `user del` allows, so
+ * that it can remove a line (a name with "/") that stops purser from loading the file.
+ */
+export function checkHtpasswdName(name: string): string | undefined {
   if (name === '') return 'the user name is empty';
   if (name.includes(':')) return 'a user name cannot contain ":"';
   if (name !== name.trim() || /[\s\p{Cc}]/u.test(name)) return 'a user name cannot contain spaces or control characters';

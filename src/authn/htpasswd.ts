@@ -14,6 +14,14 @@ export interface HtpasswdParse {
   readonly issues: readonly ConfigIssue[];
 }
 
+/**
+ * Why a user name cannot hold "/": it separates the components of a repository name, and ACL rules
+ * put the account into names (`name: "${account}/**"`), so user "alice/x" would be given part of
+ * alice's namespace. (Scopes with "." or ".." components never parse, so only "/" needs refusing.)
+ */
+export const SLASH_IN_USER_NAME =
+  'a user name cannot contain "/": ACL rules such as "${account}/**" would then reach into another namespace (user "alice/x" would get part of alice\'s)';
+
 // `htpasswd -B` writes $2y$; $2a$ and $2b$ come from other bcrypt tools. All are the same algorithm.
 const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
 
@@ -21,7 +29,7 @@ const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
  * Parses Apache htpasswd text (`user:hash` per line; blank lines and `#` comments ignored).
  * Only bcrypt is accepted: a line with any other hash format (MD5 `$apr1$`, `{SHA}`, crypt, plain
  * text) is an error naming its line and user, never a silently weaker login. A user listed twice is
- * an error too, since which line wins would be a guess.
+ * an error too, since which line wins would be a guess, and so is a user name with "/".
  */
 export function parseHtpasswd(text: string, file: string): HtpasswdParse {
   const users = new Map<string, UserRecord>();
@@ -41,6 +49,7 @@ export function parseHtpasswd(text: string, file: string): HtpasswdParse {
     if (name === '' || name !== name.trim() || /[\p{Cc}]/u.test(name)) {
       return fail('the user name is empty or has spaces or control characters');
     }
+    if (name.includes('/')) return fail(`user ${JSON.stringify(name)}: ${SLASH_IN_USER_NAME}`, name);
     const bcrypt = BCRYPT.exec(hash);
     if (!bcrypt) {
       return fail(`user ${JSON.stringify(name)}: ${describeHash(hash)}; only bcrypt is accepted (htpasswd -B)`, name);

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { generateSigningCertificate } from '../certs/signing-certificate.js';
-import { writeFileAtomic } from '../config/atomic-write.js';
+import { writeFileAtomic, writePrivateKeyAtomic } from '../config/atomic-write.js';
 import { keyId } from '../token/key-id.js';
 import type { SigningAlg } from '../token/signing-key.js';
 import { flag, integerOption, line, stringOption, UsageError, type Command } from './command.js';
@@ -37,7 +37,7 @@ PURSER_SIGNING_CERT name (default certs/token.key and certs/token.crt).
     const pair = generateSigningCertificate(alg, days);
     await mkdir(dirname(files.key), { recursive: true });
     await mkdir(dirname(files.cert), { recursive: true });
-    await writeFileAtomic(files.key, pair.keyPem, 0o600);
+    await writePrivateKeyAtomic(files.key, pair.keyPem);
     await writeFileAtomic(files.cert, pair.certPem, 0o644);
     const cert = new X509Certificate(pair.certPem);
     line(io.stdout, `wrote ${files.key} (${alg} private key, mode 0600)`);

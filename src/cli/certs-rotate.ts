@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { chmod, rename, unlink } from 'node:fs/promises';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { generateSigningCertificate } from '../certs/signing-certificate.js';
-import { writeFileAtomic } from '../config/atomic-write.js';
+import { writeFileAtomic, writePrivateKeyAtomic } from '../config/atomic-write.js';
 import { readSigningMaterial, readText } from '../config/source-files.js';
 import { loadSettings } from '../config/settings.js';
 import { keyId } from '../token/key-id.js';
@@ -77,6 +77,8 @@ purser reloads the files by itself. Without --dir: the files PURSER_SIGNING_KEY 
       // Check the result before touching anything: the key and the first certificate must match.
       parseSigningMaterial(nextKey.export({ type: 'pkcs8', format: 'pem' }) as string, bundle.map(String).join(''), files);
       await writeFileAtomic(files.cert, bundle.map((cert) => cert.toString()).join(''), 0o644);
+      // The prepared key becomes the signing key with its own mode: make sure that is 0600.
+      await chmod(next, 0o600);
       await rename(next, files.key);
       line(io.stdout, `purser now signs with ${keyId(incoming.publicKey, 'libtrust')}; the earlier certificates stay in ${files.cert}.`);
       line(io.stdout, 'Next:');
@@ -94,7 +96,7 @@ purser reloads the files by itself. Without --dir: the files PURSER_SIGNING_KEY 
     const alg = stringOption(args, 'alg') === undefined ? algorithmFor(current.privateKey, files.key) : parseAlg(stringOption(args, 'alg'));
     const pair = generateSigningCertificate(alg, integerOption(args, 'days', 3650, 1, 36500));
     const bundle = current.certificates.map((cert) => cert.toString()).join('') + pair.certPem;
-    await writeFileAtomic(next, pair.keyPem, 0o600);
+    await writePrivateKeyAtomic(next, pair.keyPem);
     try {
       await writeFileAtomic(files.cert, bundle, 0o644);
     } catch (err) {

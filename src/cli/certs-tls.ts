@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { generateCa, issueServerCertificate } from '../certs/tls-certificates.js';
 import type { KeyAndCertificate } from '../certs/signing-certificate.js';
-import { writeFileAtomic } from '../config/atomic-write.js';
+import { writeFileAtomic, writePrivateKeyAtomic } from '../config/atomic-write.js';
 import { integerOption, line, listOption, stringOption, UsageError, type Command } from './command.js';
 
 const HOST = /^(?=.{1,253}$)(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -51,14 +51,14 @@ missing there is Go's "doesn't contain any IP SANs". Give at least one --host or
     } else {
       ca = generateCa();
       await mkdir(caDir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(caFiles.key, ca.keyPem, 0o600);
+      await writePrivateKeyAtomic(caFiles.key, ca.keyPem);
       await writeFileAtomic(caFiles.cert, ca.certPem, 0o644);
       line(io.stdout, `made a new private CA: ${caFiles.cert} (its key ${caFiles.key} never leaves this machine)`);
     }
     const server = issueServerCertificate(ca, { hosts, ips }, days);
     await mkdir(dir, { recursive: true });
     const files = { cert: resolve(dir, 'tls.crt'), key: resolve(dir, 'tls.key') };
-    await writeFileAtomic(files.key, server.keyPem, 0o600);
+    await writePrivateKeyAtomic(files.key, server.keyPem);
     await writeFileAtomic(files.cert, server.certPem, 0o644);
     const cert = new X509Certificate(server.certPem);
     line(io.stdout, `wrote ${files.cert} for ${cert.subjectAltName ?? ''}, valid until ${new Date(cert.validTo).toISOString()}`);

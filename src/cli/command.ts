@@ -17,7 +17,7 @@ export interface Parsed {
   readonly positionals: readonly string[];
 }
 
-/** One `purser` command. Exit codes: 0 success, 1 a finding or an error, 2 bad usage. */
+/** One `purser` command. Exit codes: 0 success, 1 a finding or an error, 2 bad usage; a command may add one, in its help. */
 export interface Command {
   /** As typed: `acl explain`. */
   readonly name: string;

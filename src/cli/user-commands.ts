@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import bcrypt from 'bcrypt';
 import { parseHtpasswd } from '../authn/htpasswd.js';
-import { checkUserName, removeUser, setUserHash, userLineIndex } from '../authn/htpasswd-edit.js';
+import { checkHtpasswdName, checkUserName, removeUser, setUserHash, userLineIndex } from '../authn/htpasswd-edit.js';
 import { writeFileAtomic } from '../config/atomic-write.js';
 import { loadSettings } from '../config/settings.js';
 import { readText } from '../config/source-files.js';
@@ -22,9 +22,9 @@ function htpasswdFile(args: Parsed, io: CommandIO): string {
   return file === undefined ? loadSettings(io.env, io.cwd).htpasswdFile : loadSettings({ ...io.env, PURSER_HTPASSWD: file }, io.cwd).htpasswdFile;
 }
 
-function userName(args: Parsed): string {
+function userName(args: Parsed, check = checkUserName): string {
   const name = args.positionals[0] ?? '';
-  const problem = checkUserName(name);
+  const problem = check(name);
   if (problem !== undefined) throw new UsageError(problem);
   return name;
 }
@@ -55,6 +55,10 @@ export const userAddCommand: Command = {
 
 Adds NAME with a bcrypt hash of a password read from a prompt (without echo), or from stdin.
 The file is replaced atomically; comments, other lines and the file's mode are kept.
+
+NAME cannot contain ":", "/", spaces or control characters, nor start with "#". "/" separates the parts
+of a repository name, so ACL rules such as "\${account}/**" would give user "alice/x" part of alice's
+namespace. The password must not be empty, and at most 72 bytes (bcrypt ignores the rest).
 
 ${PASSWORD_HELP}
 `,
@@ -105,7 +109,7 @@ export const userDelCommand: Command = {
   help: `Usage: purser user del NAME [--file F]
 
 Removes NAME from the htpasswd file; a running purser stops accepting it, and its refresh tokens, at
-the next reload.
+the next reload. It also removes names that purser refuses to load (with "/"), which add and passwd refuse.
 
 ${FILE_HELP}
 `,
@@ -113,7 +117,8 @@ ${FILE_HELP}
   positionals: { min: 1, max: 1 },
   async run(args, io) {
     const file = htpasswdFile(args, io);
-    const name = userName(args);
+    // Any name htpasswd can hold, so that a line purser refuses to load (a name with "/") can be removed.
+    const name = userName(args, checkHtpasswdName);
     const next = removeUser(await readIfExists(file), name);
     if (next === undefined) {
       line(io.stderr, `purser user del: no user ${name} in ${file}`);
@@ -131,7 +136,7 @@ export const userListCommand: Command = {
   help: `Usage: purser user list [--file F]
 
 Lists each user with its bcrypt cost and line. Lines purser would refuse (another hash format, a
-duplicate user) are listed as problems, and the exit status is then 1.
+duplicate user, a name with "/") are listed as problems, and the exit status is then 1.
 
 ${FILE_HELP}
 `,

@@ -6,8 +6,18 @@ import { jwkThumbprint, libtrustKeyId } from './key-id.js';
 export interface RegistryTrust {
   readonly issuer: string;
   readonly services: readonly string[];
-  readonly certificates: readonly X509Certificate[];
+  /**
+   * The certificates it checks signatures with. Undefined when none is at hand (a machine other than
+   * the server, with no copy of the certificate): the signing key and the signature are then not checked.
+   */
+  readonly certificates: readonly X509Certificate[] | undefined;
 }
+
+/**
+ * What became of the signature: verified with a trusted key, bad, signed by no key the registry trusts
+ * (or naming none), or not checked because there was no certificate to check it with.
+ */
+export type SignatureCheck = 'verified' | 'bad' | 'untrusted-key' | 'not-checked';
 
 export interface TokenProblem {
   /** The registry's own log message, so it can be searched for. */
@@ -19,7 +29,8 @@ export interface TokenInspection {
   readonly kind: 'access' | 'refresh' | 'malformed';
   readonly header: Record<string, unknown> | undefined;
   readonly claims: Record<string, unknown> | undefined;
-  /** Empty when a registry would accept the token. */
+  readonly signature: SignatureCheck;
+  /** Empty when a registry would accept the token (if the signature was checked). */
   readonly problems: readonly TokenProblem[];
 }
 
@@ -29,7 +40,8 @@ const LEEWAY = 60;
 /**
  * Checks a token the way registry 2.x and 3 do, in their order: issuer, audience, expiry, the signing
  * key (x5c chain first, then kid), then the signature. Each problem is the message the registry would
- * log, with what to change.
+ * log, with what to change. Without certificates, the claims are still checked and the key and
+ * signature are reported as not checked.
  */
 export function inspectToken(raw: string, trust: RegistryTrust, now: number): TokenInspection {
   const parts = raw.trim().split('.');
@@ -48,6 +60,7 @@ export function inspectToken(raw: string, trust: RegistryTrust, now: number): To
       kind: 'malformed',
       header,
       claims,
+      signature: 'not-checked',
       problems: [{ registrySays: 'malformed token', fix: 'pass the whole token: three base64url parts joined by dots' }],
     };
   }
@@ -84,27 +97,28 @@ export function inspectToken(raw: string, trust: RegistryTrust, now: number): To
       fix: "purser's clock is ahead of the registry's; synchronise them (NTP)",
     });
   }
-  const key = signingKeyProblem(header, trust, problems);
-  if (key !== undefined) {
-    const alg = header.alg;
-    const data = Buffer.from(`${parts[0]}.${parts[1]}`);
-    const signature = Buffer.from(parts[2] ?? '', 'base64url');
-    const ok =
-      (alg === 'RS256' && key.asymmetricKeyType === 'rsa' && verify('sha256', data, key, signature)) ||
-      (alg === 'ES256' && key.asymmetricKeyType === 'ec' && verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature));
-    if (!ok) problems.push({ registrySays: 'unable to verify token signature', fix: 'the token was altered, or signed with another key that has the same key ID; fetch a new token' });
-  }
-  return { kind: header.typ === REFRESH_TYP ? 'refresh' : 'access', header, claims, problems };
+  const kind = header.typ === REFRESH_TYP ? 'refresh' : 'access';
+  if (trust.certificates === undefined) return { kind, header, claims, signature: 'not-checked', problems };
+  const key = signingKeyProblem(header, trust.certificates, problems);
+  if (key === undefined) return { kind, header, claims, signature: 'untrusted-key', problems };
+  const alg = header.alg;
+  const data = Buffer.from(`${parts[0]}.${parts[1]}`);
+  const signature = Buffer.from(parts[2] ?? '', 'base64url');
+  const ok =
+    (alg === 'RS256' && key.asymmetricKeyType === 'rsa' && verify('sha256', data, key, signature)) ||
+    (alg === 'ES256' && key.asymmetricKeyType === 'ec' && verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature));
+  if (!ok) problems.push({ registrySays: 'unable to verify token signature', fix: 'the token was altered, or signed with another key that has the same key ID; fetch a new token' });
+  return { kind, header, claims, signature: ok ? 'verified' : 'bad', problems };
 }
 
 /** Finds the key a registry would check the signature with; records why there is none. */
-function signingKeyProblem(header: Record<string, unknown>, trust: RegistryTrust, problems: TokenProblem[]) {
+function signingKeyProblem(header: Record<string, unknown>, certificates: readonly X509Certificate[], problems: TokenProblem[]) {
   const x5c = header.x5c;
-  const bundleIds = trust.certificates.map((cert) => libtrustKeyId(cert.publicKey));
+  const bundleIds = certificates.map((cert) => libtrustKeyId(cert.publicKey));
   if (Array.isArray(x5c) && x5c.length > 0) {
     const leaf = certificateFromBase64(x5c[0]);
     // The chain holds when the leaf is one of the roots, or was issued and signed by one.
-    const root = leaf && trust.certificates.find((cert) => cert.raw.equals(leaf.raw) || (leaf.checkIssued(cert) && leaf.verify(cert.publicKey)));
+    const root = leaf && certificates.find((cert) => cert.raw.equals(leaf.raw) || (leaf.checkIssued(cert) && leaf.verify(cert.publicKey)));
     if (leaf === undefined || root === undefined) {
       problems.push({
         registrySays: 'unable to verify certificate chain: x509: certificate signed by unknown authority',
@@ -119,7 +133,7 @@ function signingKeyProblem(header: Record<string, unknown>, trust: RegistryTrust
     if (header.typ !== REFRESH_TYP) problems.push({ registrySays: 'unable to get token signing key', fix: 'the token has no x5c and no kid; issue it with purser' });
     return undefined;
   }
-  const byKid = trust.certificates.find(
+  const byKid = certificates.find(
     (cert) => libtrustKeyId(cert.publicKey) === kid || jwkThumbprint(cert.publicKey.export({ format: 'jwk' })) === kid,
   );
   if (byKid === undefined) {

@@ -53,6 +53,20 @@ describe('htpasswd parsing', () => {
     );
   });
 
+  test('refuses a user name with "/", which would reach into another namespace through ${account}/** rules', () => {
+    const text = `alice:${HASH_Y}\nalice/x:${HASH_Y}\nbob/../alice:${HASH_Y}\n`;
+    const { users, issues } = parseHtpasswd(text, '/srv/users.htpasswd');
+    assert.deepEqual([...users.keys()], ['alice']);
+    assert.deepEqual(
+      issues.map((i) => [i.file, i.line, i.path]),
+      [
+        ['/srv/users.htpasswd', 2, 'alice/x'],
+        ['/srv/users.htpasswd', 3, 'bob/../alice'],
+      ],
+    );
+    assert.match(issues[0]?.message ?? '', /^user "alice\/x": a user name cannot contain "\/": ACL rules such as "\$\{account\}\/\*\*" would then reach into another namespace/);
+  });
+
   test('$2y$ hashes from htpasswd -B verify once given to Node as $2b$', async () => {
     const hash = (await bcrypt.hash('s3cret', 4)).replace('$2b$', '$2y$');
     assert.equal(await bcrypt.compare('s3cret', toNodeBcrypt(hash)), true);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -35,6 +35,19 @@ describe('purser certs init', () => {
     assert.equal(readFileSync(join(dir, 'certs/token.key'), 'utf8'), before);
     assert.equal((await purser(['certs', 'init', '--force'], { cwd: dir })).code, 0);
     assert.notEqual(readFileSync(join(dir, 'certs/token.key'), 'utf8'), before);
+  });
+
+  test('--force makes a key that was readable by others 0600 again, as it says', async () => {
+    mkdirSync(join(dir, 'loose'));
+    for (const name of ['token.key', 'token.crt']) {
+      writeFileSync(join(dir, 'loose', name), 'old\n');
+      chmodSync(join(dir, 'loose', name), 0o644);
+    }
+    const result = await purser(['certs', 'init', '--dir', 'loose', '--force'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /mode 0600/);
+    assert.equal(statSync(join(dir, 'loose/token.key')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'loose/token.crt')).mode & 0o777, 0o644);
   });
 
   test('--dir, --alg ES256 and --days', async () => {
@@ -97,6 +110,16 @@ describe('purser certs tls', () => {
     }
   });
 
+  test('replacing a server key that was readable by others leaves it 0600', async () => {
+    mkdirSync(join(dir, 'loose'));
+    writeFileSync(join(dir, 'loose/tls.key'), 'old\n');
+    chmodSync(join(dir, 'loose/tls.key'), 0o644);
+    const result = await purser(['certs', 'tls', '--host', 'loose.test', '--dir', 'loose'], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /tls\.key \(mode 0600\)/);
+    assert.equal(statSync(join(dir, 'loose/tls.key')).mode & 0o777, 0o600);
+  });
+
   test('reuses the CA on later runs', async () => {
     const ca = readFileSync(join(dir, 'certs/ca/ca.crt'), 'utf8');
     const result = await purser(['certs', 'tls', '--host', 'other.test', '--dir', 'other'], { cwd: dir });
@@ -152,6 +175,16 @@ describe('purser certs rotate', () => {
     assert.equal(retired.code, 0, retired.stderr);
     assert.equal(bundleOf(files.cert).length, 1);
     assert.doesNotThrow(material);
+  });
+
+  test('promote leaves the signing key 0600 even if the prepared key was made readable by others', async () => {
+    const looseKey = join(dir, 'loose/token.key');
+    assert.equal((await purser(['certs', 'init', '--dir', 'loose'], { cwd: dir })).code, 0);
+    assert.equal((await purser(['certs', 'rotate', '--dir', 'loose'], { cwd: dir })).code, 0);
+    chmodSync(`${looseKey}.next`, 0o644);
+    const promoted = await purser(['certs', 'rotate', '--promote', '--dir', 'loose'], { cwd: dir });
+    assert.equal(promoted.code, 0, promoted.stderr);
+    assert.equal(statSync(looseKey).mode & 0o777, 0o600);
   });
 
   test('promote without a prepared key is an error', async () => {

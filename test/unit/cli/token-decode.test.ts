@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sign } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -70,6 +71,79 @@ describe('purser token decode', () => {
     } finally {
       other.cleanup();
     }
+  });
+
+  describe('without the private key', () => {
+    test('a certificate alone is enough to verify the signature', async () => {
+      const certOnly = tempDir();
+      try {
+        mkdirSync(join(certOnly.dir, 'certs'));
+        writeFileSync(join(certOnly.dir, 'certs/token.crt'), signingPair().certPem);
+        const result = await purser(['token', 'decode', token], { cwd: certOnly.dir });
+        assert.equal(result.code, 0, result.stdout + result.stderr);
+        assert.match(result.stdout, /signature: verified with a certificate from .*certs\/token\.crt/);
+        assert.match(result.stdout, /would ACCEPT this token/);
+        const named = await purser(['token', 'decode', token], { cwd: certOnly.dir, env: { PURSER_SIGNING_CERT: 'elsewhere.crt' } });
+        assert.match(named.stdout, /signature not checked: .*elsewhere\.crt does not exist/, 'PURSER_SIGNING_CERT names the certificate');
+      } finally {
+        certOnly.cleanup();
+      }
+    });
+
+    test('with no certificate it prints the claims, says "signature not checked" and claims no acceptance (exit 3)', async () => {
+      const empty = tempDir();
+      try {
+        const result = await purser(['token', 'decode', token], { cwd: empty.dir });
+        assert.equal(result.code, 3, result.stdout + result.stderr);
+        assert.equal(result.stderr, '');
+        assert.match(result.stdout, /"sub": "alice"/);
+        assert.match(result.stdout, /"name": "alice\/app"/);
+        assert.match(result.stdout, /signature not checked: no certificate/);
+        assert.match(result.stdout, /--cert FILE/);
+        assert.doesNotMatch(result.stdout, /ACCEPT/);
+        // The claims are still checked: a wrong issuer is a rejection with or without a certificate.
+        const wrongIssuer = await purser(['token', 'decode', token], { cwd: empty.dir, env: { PURSER_ISSUER: 'acme' } });
+        assert.equal(wrongIssuer.code, 1);
+        assert.match(wrongIssuer.stdout, /signature not checked/);
+        assert.match(wrongIssuer.stdout, /it logs: token from untrusted issuer: "purser"/);
+        assert.match((await purser(['token', 'decode', '--help'], { cwd: empty.dir })).stdout, /3 when nothing but the\s+signature is in doubt/);
+      } finally {
+        empty.cleanup();
+      }
+    });
+
+    test('--cert checks against the file given: the right certificate verifies, another key is rejected', async () => {
+      const empty = tempDir();
+      try {
+        writeFileSync(join(empty.dir, 'right.crt'), signingPair().certPem);
+        writeFileSync(join(empty.dir, 'other.crt'), freshPair().certPem);
+        writeFileSync(join(empty.dir, 'none.crt'), 'not a certificate\n');
+        const right = await purser(['token', 'decode', token, '--cert', 'right.crt'], { cwd: empty.dir });
+        assert.equal(right.code, 0, right.stdout + right.stderr);
+        assert.match(right.stdout, /would ACCEPT this token/);
+        const other = await purser(['token', 'decode', token, '--cert', 'other.crt'], { cwd: empty.dir });
+        assert.equal(other.code, 1);
+        assert.match(other.stdout, /signature: not verified; the token was not signed by a key from .*other\.crt/);
+        assert.match(other.stdout, /REJECT/);
+        // Same key ID, other key: the signature itself is bad.
+        const stranger = freshPair();
+        const [h = '', c = ''] = token.split('.');
+        const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, unknown>;
+        delete header.x5c;
+        const h2 = Buffer.from(JSON.stringify(header)).toString('base64url');
+        const forged = `${h2}.${c}.${sign('sha256', Buffer.from(`${h2}.${c}`), stranger.keyPem).toString('base64url')}`;
+        const bad = await purser(['token', 'decode', forged, '--cert', 'right.crt'], { cwd: empty.dir });
+        assert.equal(bad.code, 1);
+        assert.match(bad.stdout, /signature: BAD/);
+        assert.match(bad.stdout, /it logs: unable to verify token signature/);
+        const none = await purser(['token', 'decode', token, '--cert', 'none.crt'], { cwd: empty.dir });
+        assert.equal(none.code, 1);
+        assert.match(none.stderr, /none\.crt.*holds no PEM certificate/);
+        assert.equal((await purser(['token', 'decode', token, '--cert', 'missing.crt'], { cwd: empty.dir })).code, 1);
+      } finally {
+        empty.cleanup();
+      }
+    });
   });
 
   test('an expired token, a tampered one, a refresh token and garbage are all rejected with reasons', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import bcrypt from 'bcrypt';
 import { toNodeBcrypt } from '../../../src/authn/htpasswd.js';
@@ -66,6 +66,49 @@ describe('purser user', () => {
     assert.match(noTty.stderr, /--password-stdin/);
     assert.equal((await purser(['user', 'add', 'dave', '--cost', '3', '--password-stdin'], { cwd: dir, input: 'x' })).code, 2);
     assert.equal(readFileSync(file, 'utf8').includes('dave'), false);
+  });
+
+  test('add and passwd refuse a name with "/", saying why; del can still remove such a line', async () => {
+    const own = join(dir, 'slash.htpasswd');
+    const args = ['--password-stdin', '--cost', '4', '--file', own];
+    assert.equal((await purser(['user', 'add', 'carol', ...args], { cwd: dir, input: 'pw' })).code, 0);
+    const before = readFileSync(own, 'utf8');
+    for (const name of ['carol/x', 'bob/../carol']) {
+      const add = await purser(['user', 'add', name, ...args], { cwd: dir, input: 'pw' });
+      assert.equal(add.code, 2, add.stderr);
+      assert.match(add.stderr, /cannot contain "\/": ACL rules such as "\$\{account\}\/\*\*" would then reach into another namespace/);
+      assert.equal((await purser(['user', 'passwd', name, ...args], { cwd: dir, input: 'pw' })).code, 2);
+    }
+    assert.equal(readFileSync(own, 'utf8'), before);
+    // A line written by hand stops purser from loading the file; user del is how to take it out.
+    writeFileSync(own, `${before}carol/x:$2y$04$${'a'.repeat(53)}\n`);
+    const listed = await purser(['user', 'list', '--file', own], { cwd: dir });
+    assert.equal(listed.code, 1);
+    assert.match(listed.stderr, /slash\.htpasswd:2: user "carol\/x": a user name cannot contain "\/"/);
+    const removed = await purser(['user', 'del', 'carol/x', '--file', own], { cwd: dir });
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(readFileSync(own, 'utf8'), before);
+    assert.equal((await purser(['user', 'del', 'a:b', '--file', own], { cwd: dir })).code, 2);
+  });
+
+  test('add refuses an empty password and one over 72 bytes (bcrypt would ignore the rest), and takes one of exactly 72', async () => {
+    const own = join(dir, 'long.htpasswd');
+    const add = (input: string) => purser(['user', 'add', 'frank', '--password-stdin', '--cost', '4', '--file', own], { cwd: dir, input });
+    const long = await add(`${'p'.repeat(73)}\n`);
+    assert.equal(long.code, 1);
+    assert.match(long.stderr, /72 bytes/);
+    // Bytes, not characters: 37 two-byte characters are 74 bytes.
+    const wide = await add('é'.repeat(37));
+    assert.equal(wide.code, 1);
+    assert.match(wide.stderr, /72 bytes/);
+    const blank = await add('');
+    assert.equal(blank.code, 1);
+    assert.match(blank.stderr, /the password is empty/);
+    assert.equal(existsSync(own), false, 'nothing was written');
+    const exact = await add(`${'p'.repeat(72)}\n`);
+    assert.equal(exact.code, 0, exact.stderr);
+    const line = readFileSync(own, 'utf8').trim();
+    assert.equal(bcrypt.compareSync('p'.repeat(72), toNodeBcrypt(line.slice('frank:'.length))), true);
   });
 
   test('a password is never taken from an argument', async () => {

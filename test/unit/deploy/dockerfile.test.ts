@@ -24,7 +24,14 @@ describe('Dockerfile', () => {
   test('is multi-stage: a build stage and a runtime stage', () => {
     assert.ok(stages.length >= 2, `${stages.length} FROM`);
     assert.ok(stages.slice(0, -1).some((s) => s.name !== undefined), 'the build stage is named');
-    for (const stage of stages) assert.match(stage.from, /^node:20/, `stage ${stage.name ?? ''} is based on Node 20`);
+  });
+
+  test('every stage is based on the same Node 24 image, a maintained LTS (Node 20 reached end of life in April 2026)', () => {
+    for (const stage of stages) assert.match(stage.from, /^node:24(?:[-.@]|$)/, `stage ${stage.name ?? ''} is based on Node 24`);
+    assert.equal(new Set(stages.map((s) => s.from)).size, 1, `one base image: ${stages.map((s) => s.from).join(', ')}`);
+    // Only the image moves on: the package itself still supports Node 20.
+    const engines = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    assert.equal(engines, '>=20');
   });
 
   test('the runtime stage runs as a user other than root', () => {
