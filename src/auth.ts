@@ -106,7 +106,14 @@ export type Presented =
  */
 export type SourceAnswer =
   | { readonly kind: 'not-mine' }
-  | { readonly kind: 'failed'; readonly reason: string; readonly account: string; readonly throttle?: 'count' | 'void' }
+  | {
+      readonly kind: 'failed';
+      readonly reason: string;
+      readonly account: string;
+      readonly throttle?: 'count' | 'void';
+      /** Fields for the audit event, such as the id of the API token that was refused. */
+      readonly audit?: Readonly<Record<string, string>>;
+    }
   | {
       readonly kind: 'identity';
       readonly identity: Identity;
@@ -116,8 +123,10 @@ export type SourceAnswer =
 
 export const NOT_MINE: SourceAnswer = Object.freeze({ kind: 'not-mine' });
 
-export function failed(reason: string, account: string, throttle: 'count' | 'void' = 'count'): SourceAnswer {
-  return { kind: 'failed', reason, account, throttle };
+export type Failure = Extract<SourceAnswer, { kind: 'failed' }>;
+
+export function failed(reason: string, account: string, options: { throttle?: 'count' | 'void'; audit?: Readonly<Record<string, string>> } = {}): Failure {
+  return { kind: 'failed', reason, account, ...options };
 }
 
 /** A user name and secret from HTTP Basic or an OAuth2 password grant. */

@@ -5,6 +5,7 @@ import { createApp, type AppDeps } from './app.js';
 import { answerClientError } from './http/client-error.js';
 import { createMetricsServer } from './http/metrics-listener.js';
 import { CredentialCache } from './authn/credential-cache.js';
+import { ApiTokenSource } from './authn/api-token-source.js';
 import { IdentityChain } from './authn/chain.js';
 import { ConcurrencyLimiter } from './authn/concurrency-limiter.js';
 import { HtpasswdSource } from './authn/htpasswd-source.js';
@@ -155,7 +156,7 @@ export function buildDeps(
   const throttle = parts.throttle ?? createThrottle(settings, { clock, metrics, logger }).throttle;
   // Order matters: tokens are recognised by their shape before any password is checked, and a
   // local user wins over a directory user of the same name.
-  const chain = new IdentityChain([new RefreshTokenSource(), new HtpasswdSource(passwords)], { clock, throttle, verifier: passwords });
+  const chain = new IdentityChain([new ApiTokenSource(), new RefreshTokenSource(), new HtpasswdSource(passwords)], { clock, throttle, verifier: passwords });
   return {
     store,
     clock,

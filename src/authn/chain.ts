@@ -18,7 +18,7 @@ export interface ChainRequest {
 
 export type ChainOutcome =
   | { readonly ok: true; readonly identity: Identity; readonly reuse?: Secret }
-  | { readonly ok: false; readonly reason: string; readonly account: string };
+  | { readonly ok: false; readonly reason: string; readonly account: string; readonly audit?: Readonly<Record<string, string>> };
 
 export interface ChainDeps {
   readonly clock: Clock;
@@ -65,7 +65,7 @@ export class IdentityChain {
     const refusal = answer.kind === 'failed' ? answer : { reason: 'no_source', account: '', throttle: 'count' as const };
     if (!guarded && refusal.throttle !== 'void') await this.#countFailure(request.throttleKey, refusal.account);
     if (recentKey !== undefined) this.#recent.add(recentKey, this.#deps.clock.now());
-    return { ok: false, reason: refusal.reason, account: refusal.account };
+    return { ok: false, reason: refusal.reason, account: refusal.account, ...('audit' in refusal && refusal.audit !== undefined ? { audit: refusal.audit } : {}) };
   }
 
   async #ask(presented: Presented, context: SourceContext): Promise<SourceAnswer> {
@@ -106,6 +106,14 @@ export class IdentityChain {
         const source = this.#byName.get(binding.source);
         if (source?.resume === undefined) return Promise.resolve(failed('refresh_token_unknown_source', account));
         return source.resume(binding, account, context);
+      },
+      lookup: async (account: string) => {
+        for (const source of this.#sources) {
+          if (source.lookup === undefined) continue;
+          const answer = await source.lookup(account, context);
+          if (answer.kind !== 'not-mine') return answer;
+        }
+        return failed('no_such_account', account);
       },
     };
     return context;

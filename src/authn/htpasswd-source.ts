@@ -1,4 +1,5 @@
 import { failed, NOT_MINE, type Binding, type Identity, type Presented, type SourceAnswer } from '../auth.js';
+import { constantTimeEqual } from './constant-time.js';
 import type { UserRecord } from './htpasswd.js';
 import type { IdentitySource, SourceContext } from './identity-source.js';
 import type { PasswordVerifier } from './password-verifier.js';
@@ -43,8 +44,14 @@ export class HtpasswdSource implements IdentitySource {
 
   async resume(binding: Binding, account: string, context: SourceContext): Promise<SourceAnswer> {
     const user = context.snapshot.users.get(account);
-    if (user === undefined || binding.values.pwd !== passwordFingerprint(user)) return failed('refresh_token_revoked', account);
+    const pwd = binding.values.pwd;
+    if (user === undefined || typeof pwd !== 'string' || !constantTimeEqual(pwd, passwordFingerprint(user))) return failed('refresh_token_revoked', account);
     return { kind: 'identity', identity: identityOf(user) };
+  }
+
+  async lookup(account: string, context: SourceContext): Promise<SourceAnswer> {
+    const user = context.snapshot.users.get(account);
+    return user === undefined ? NOT_MINE : { kind: 'identity', identity: identityOf(user) };
   }
 }
 

@@ -19,6 +19,8 @@ export interface SourceContext {
   guard(account: string, check: () => Promise<SourceAnswer>): Promise<SourceAnswer>;
   /** Asks the source named in a refresh token's binding to resume the identity (refresh-token source only). */
   resume(binding: Binding, account: string): Promise<SourceAnswer>;
+  /** Asks the sources that keep accounts (htpasswd, a directory) whether one still exists, and as whom. */
+  lookup(account: string): Promise<SourceAnswer>;
 }
 
 /**
@@ -35,4 +37,9 @@ export interface IdentitySource {
    * cannot have refresh tokens minted from its identities.
    */
   resume?(binding: Binding, account: string, context: SourceContext): Promise<SourceAnswer>;
+  /**
+   * The identity of an account this source keeps, without any credential: for a personal API
+   * token, which dies with its user. "not mine" when the source has no such account.
+   */
+  lookup?(account: string, context: SourceContext): Promise<SourceAnswer>;
 }

@@ -28,6 +28,8 @@ export interface Settings {
   readonly signingCertFile: string;
   readonly htpasswdFile: string;
   readonly aclFile: string;
+  /** API tokens (PURSER_API_TOKENS); a missing file is no API tokens. */
+  readonly apiTokensFile: string;
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly logLevel: string;
@@ -143,6 +145,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     signingCertFile: path('PURSER_SIGNING_CERT', 'certs/token.crt'),
     htpasswdFile: path('PURSER_HTPASSWD', 'users.htpasswd'),
     aclFile: path('PURSER_ACL', 'acl.yml'),
+    apiTokensFile: path('PURSER_API_TOKENS', 'api-tokens.yml'),
     tlsCertFile: tlsCertFile && resolve(cwd, tlsCertFile),
     tlsKeyFile: tlsKeyFile && resolve(cwd, tlsKeyFile),
     logLevel,

@@ -1,7 +1,9 @@
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { compileAcl } from '../authz/acl-compile.js';
 import type { Acl } from '../authz/acl.js';
+import type { ApiTokenSet } from '../authn/api-token.js';
 import { parseHtpasswd, type UserRecord } from '../authn/htpasswd.js';
+import { parseApiTokens } from './api-tokens-file.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { REFRESH_TYP } from '../authn/refresh-token.js';
 import { createJwsSigner, type JwsSigner } from '../token/jws.js';
@@ -15,6 +17,8 @@ import { parseYamlDocument } from './yaml-document.js';
 export interface SourceTexts {
   readonly acl: string;
   readonly users: string;
+  /** The API tokens file; absent or "" when it does not exist. */
+  readonly apiTokens?: string;
   readonly signingKey: string;
   readonly signingCert: string;
   /** PURSER_TLS_KEY and PURSER_TLS_CERT, when purser serves TLS itself. */
@@ -30,6 +34,7 @@ export interface Snapshot {
   readonly settings: Settings;
   readonly acl: Acl;
   readonly users: ReadonlyMap<string, UserRecord>;
+  readonly apiTokens: ApiTokenSet;
   /** The highest bcrypt cost in users.htpasswd: every failed password check takes as long as one of this cost. */
   readonly slowestCost: number;
   readonly signing: SigningMaterial;
@@ -43,7 +48,7 @@ export interface Snapshot {
   /** The TLS key and certificate chain to serve, checked to belong together. */
   readonly tls: { readonly key: string; readonly cert: string } | undefined;
   /** Content hashes of the sources, to tell what a reload changed. */
-  readonly versions: { readonly acl: string; readonly users: string; readonly keys: string; readonly tls: string };
+  readonly versions: { readonly acl: string; readonly users: string; readonly apiTokens: string; readonly keys: string; readonly tls: string };
 }
 
 /** Builds a snapshot from file contents; parts whose source did not change are taken from `previous`. */
@@ -51,6 +56,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
   const versions = {
     acl: digest(texts.acl),
     users: digest(texts.users),
+    apiTokens: digest(texts.apiTokens ?? ''),
     keys: digest(`${texts.signingKey}\0${texts.signingCert}`),
     tls: texts.tls === undefined ? '' : digest(`${texts.tls.key}\0${texts.tls.cert}`),
   };
@@ -82,12 +88,20 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
           if (parsed.issues.length > 0) throw new ConfigError(parsed.issues);
           return parsed.users;
         });
+  const apiTokens =
+    reuse && previous.versions.apiTokens === versions.apiTokens
+      ? previous.apiTokens
+      : collect(() => {
+          const parsed = parseApiTokens(parseYamlDocument(texts.apiTokens ?? '', settings.apiTokensFile));
+          if (parsed.tokens === undefined) throw new ConfigError(parsed.issues);
+          return parsed.tokens;
+        });
   const keys =
     reuse && previous.versions.keys === versions.keys
       ? previous
       : collect(() => signingParts(settings, texts));
   const tls = texts.tls === undefined ? undefined : collect(() => checkTls(settings, texts.tls as { key: string; cert: string }));
-  if (acl === undefined || users === undefined || keys === undefined || (texts.tls !== undefined && tls === undefined)) {
+  if (acl === undefined || users === undefined || apiTokens === undefined || keys === undefined || (texts.tls !== undefined && tls === undefined)) {
     throw new ConfigError(issues);
   }
 
@@ -95,6 +109,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     settings,
     acl,
     users,
+    apiTokens,
     slowestCost: slowestCost(users),
     signing: keys.signing,
     kid: keys.kid,

@@ -10,16 +10,23 @@ import type { SourceTexts } from './snapshot.js';
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function readSources(settings: Settings): Promise<SourceTexts> {
-  const [acl, users, signingKey, signingCert, tlsKey, tlsCert] = await Promise.all([
+  const [acl, users, apiTokens, signingKey, signingCert, tlsKey, tlsCert] = await Promise.all([
     readText(settings.aclFile),
     readText(settings.htpasswdFile),
+    readOptionalText(settings.apiTokensFile),
     readText(settings.signingKeyFile),
     readText(settings.signingCertFile),
     settings.tlsKeyFile === undefined ? undefined : readText(settings.tlsKeyFile),
     settings.tlsCertFile === undefined ? undefined : readText(settings.tlsCertFile),
   ]);
-  const texts = { acl, users, signingKey, signingCert };
+  const texts = { acl, users, apiTokens, signingKey, signingCert };
   return tlsKey === undefined || tlsCert === undefined ? texts : { ...texts, tls: { key: tlsKey, cert: tlsCert } };
+}
+
+/** A file that may not exist: missing is "" (no entries), anything else unreadable is an error. */
+export async function readOptionalText(file: string): Promise<string> {
+  if (!existsSync(file)) return '';
+  return readText(file);
 }
 
 export async function readText(file: string): Promise<string> {

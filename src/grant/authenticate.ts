@@ -29,6 +29,7 @@ export async function authenticate(request: TokenRequest, service: string, snaps
   if (!outcome.ok) {
     trace.account = outcome.account;
     trace.failure = outcome.reason;
+    if (outcome.audit !== undefined) trace.identityAudit = outcome.audit;
     deps.onFailure(presented.kind);
     throw new AuthenticationError(outcome.reason);
   }
