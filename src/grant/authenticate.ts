@@ -21,8 +21,9 @@ export interface Authenticated {
 }
 
 /**
- * Establishes the identity. Throttled keys are refused before any secret is checked; every failure,
- * whatever its cause, becomes the same AuthenticationError (the cause goes to the audit trail).
+ * Establishes the identity. Each check holds a throttle reservation, taken before any secret is
+ * checked (a locked key is refused then) and settled with the outcome; every failure, whatever its
+ * cause, becomes the same AuthenticationError (the cause goes to the audit trail).
  */
 export async function authenticate(
   request: TokenRequest,
@@ -32,21 +33,26 @@ export async function authenticate(
   trace: GrantTrace,
 ): Promise<Authenticated> {
   if (request.grantType === 'anonymous') return { identity: { account: '', via: 'anonymous' } };
-  const account = request.credentials?.username;
-  const keys = { ip: request.ip, account };
-  await deps.throttle.check(keys);
+  // A refresh-token grant names no account up front: it is throttled by IP alone.
+  const reservation = await deps.throttle.reserve({ ip: request.ip, account: request.credentials?.username });
 
-  const outcome = request.credentials
-    ? await checkPassword(request.credentials, service, snapshot, deps)
-    : checkRefreshToken(request.refreshToken?.reveal() ?? '', service, snapshot, deps.clock, undefined);
+  let outcome: Outcome;
+  try {
+    outcome = request.credentials
+      ? await checkPassword(request.credentials, service, snapshot, deps)
+      : checkRefreshToken(request.refreshToken?.reveal() ?? '', service, snapshot, deps.clock, undefined);
+  } catch (err) {
+    await reservation.settle('void');
+    throw err;
+  }
   if (!outcome.ok) {
     trace.account = outcome.account;
     trace.failure = outcome.reason;
     deps.onFailure(outcome.reason);
-    await deps.throttle.failure(keys);
+    await reservation.settle('failure');
     throw new AuthenticationError(outcome.reason);
   }
-  await deps.throttle.success({ ip: request.ip, account: outcome.authenticated.identity.account });
+  await reservation.settle('success');
   return outcome.authenticated;
 }
 
