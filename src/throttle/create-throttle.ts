@@ -17,7 +17,7 @@ export function createThrottle(settings: Settings, parts: { clock: Clock; metric
   const onThrottled = (kind: string) => metrics.throttled.inc({ key: kind });
   if (settings.redisUrl === undefined) {
     metrics.redisUp.set(0);
-    return { throttle: new Throttle(memory, settings.throttle, onThrottled), close: async () => {} };
+    return { throttle: new Throttle(memory, settings.throttle, { onThrottled }), close: async () => {} };
   }
   const redis = connectRedis(settings.redisUrl);
   const where = redactUrl(settings.redisUrl);
@@ -40,7 +40,7 @@ export function createThrottle(settings: Settings, parts: { clock: Clock; metric
     onRecovered: () => logger.info({ redis: where }, 'Redis answers again: throttling is shared again'),
   });
   return {
-    throttle: new Throttle(store, settings.throttle, onThrottled),
+    throttle: new Throttle(store, settings.throttle, { onThrottled }),
     close: async () => {
       redis.disconnect();
     },

@@ -13,6 +13,28 @@ export interface ThrottleState {
 export const FRESH: ThrottleState = { failures: 0, windowStart: 0, lockedUntil: 0, strikes: 0 };
 
 /**
+ * Whether one more credential check may start for a key. A denial is a value: `locked` says for how
+ * long (ms); `busy` means the window's quota is taken by checks still in flight, which may yet
+ * succeed and give their place back.
+ */
+export type Admission =
+  | { readonly verdict: 'granted' }
+  | { readonly verdict: 'busy' }
+  | { readonly verdict: 'locked'; readonly remaining: number };
+
+/**
+ * A check is counted when it starts, not when it fails: failures in the window plus checks in flight
+ * never exceed `max`, so concurrent guesses cannot all be checked before the first failure is
+ * counted.
+ */
+export function admit(state: ThrottleState, inFlight: number, now: number, policy: ThrottlePolicy): Admission {
+  const remaining = lockRemaining(state, now);
+  if (remaining > 0) return { verdict: 'locked', remaining };
+  if (failuresInWindow(state, now, policy) + inFlight >= policy.max) return { verdict: 'busy' };
+  return { verdict: 'granted' };
+}
+
+/**
  * One more failed login for a key. `max` failures within `window` lock the key for `lock` seconds;
  * each lock after that, without a quiet spell of `maxLock` seconds, doubles, up to `maxLock`.
  */
@@ -25,6 +47,11 @@ export function afterFailure(state: ThrottleState, now: number, policy: Throttle
   if (failures < policy.max) return { failures, windowStart, lockedUntil: state.lockedUntil, strikes };
   const seconds = Math.min(policy.maxLock, policy.lock * 2 ** strikes);
   return { failures: 0, windowStart: now, lockedUntil: now + seconds * 1000, strikes: strikes + 1 };
+}
+
+/** Failures that still count: those of a window that has not ended. */
+export function failuresInWindow(state: ThrottleState, now: number, policy: ThrottlePolicy): number {
+  return now - state.windowStart < policy.window * 1000 ? state.failures : 0;
 }
 
 /** Milliseconds the key stays locked, 0 when it is not. */

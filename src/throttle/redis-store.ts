@@ -1,17 +1,41 @@
 import { Redis } from 'ioredis';
 import type { ThrottlePolicy } from '../config/settings.js';
-import { retention } from './policy.js';
-import type { ThrottleKind, ThrottleStore } from './throttle.js';
+import { retention, type Admission } from './policy.js';
+import type { KeyChange, ThrottleKind, ThrottleStore } from './throttle.js';
 
-// The same state transition as policy.ts afterFailure, run atomically inside Redis on Redis's own
-// clock, so replicas with skewed clocks agree. Fields: f failures, w window start, l locked until,
-// s strikes (all ms). KEYS[1] the key; ARGV max, window, lock, maxLock (ms), retention (ms).
-const FAILURE = `
+// The scripts run atomically inside Redis on Redis's own clock, so replicas with skewed clocks agree
+// and concurrent reservations from any number of workers cannot overshoot. A key's counters are a
+// hash (f failures, w window start, l locked until, s strikes; all ms); its checks in flight are a
+// sorted set of reservation ids scored by when they lapse. Both expire by themselves.
+const NOW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+// policy.ts admit. KEYS[1] counters, KEYS[2] in flight; ARGV id, max, window (ms), reservation ttl (ms).
+// Returns 0 granted, -1 busy, or the ms the key stays locked.
+const RESERVE = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local v = redis.call('HMGET', KEYS[1], 'f', 'w', 'l')
+local f, w, l = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
+if l > now then return l - now end
+if now - w >= tonumber(ARGV[3]) then f = 0 end
+if f + redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return -1 end
+local ttl = tonumber(ARGV[4])
+redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 0
+`;
+
+// Frees the reservation, then policy.ts afterFailure (count) or forgets the counters (reset).
+// KEYS as RESERVE; ARGV id, change, max, window, lock, maxLock (ms), retention (ms).
+const SETTLE = `${NOW}
+redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[2] == 'reset' then redis.call('DEL', KEYS[1]) end
+if ARGV[2] ~= 'count' then return 0 end
 local v = redis.call('HMGET', KEYS[1], 'f', 'w', 'l', 's')
 local f, w, l, s = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0
-local max, window, lock, maxlock = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local max, window, lock, maxlock = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 if l > 0 and now > l + maxlock then s = 0 end
 if now - w < window then f = f + 1 else f = 1; w = now end
 if f >= max then
@@ -21,19 +45,11 @@ if f >= max then
   w = now
 end
 redis.call('HSET', KEYS[1], 'f', f, 'w', w, 'l', l, 's', s)
-redis.call('PEXPIRE', KEYS[1], math.max(l - now, 0) + tonumber(ARGV[5]))
-return math.max(l - now, 0)
+redis.call('PEXPIRE', KEYS[1], math.max(l - now, 0) + tonumber(ARGV[7]))
+return 0
 `;
 
-const REMAINING = `
-local l = tonumber(redis.call('HGET', KEYS[1], 'l')) or 0
-if l == 0 then return 0 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-return math.max(l - now, 0)
-`;
-
-/** Throttling state in Redis, shared by every replica that uses the same server. */
+/** Throttling state in Redis, shared by every replica and worker that uses the same server. */
 export class RedisThrottleStore implements ThrottleStore {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -43,20 +59,34 @@ export class RedisThrottleStore implements ThrottleStore {
     this.#prefix = prefix;
   }
 
-  async lockRemaining(kind: ThrottleKind, key: string): Promise<number> {
-    return Number(await this.#redis.eval(REMAINING, 1, this.#key(kind, key)));
+  async reserve(kind: ThrottleKind, key: string, id: string, policy: ThrottlePolicy, ttl: number): Promise<Admission> {
+    const answer = Number(await this.#redis.eval(RESERVE, 2, ...this.#keys(kind, key), id, policy.max, policy.window * 1000, ttl));
+    if (answer === 0) return { verdict: 'granted' };
+    if (answer < 0) return { verdict: 'busy' };
+    return { verdict: 'locked', remaining: answer };
   }
 
-  async recordFailure(kind: ThrottleKind, key: string, policy: ThrottlePolicy): Promise<void> {
-    await this.#redis.eval(FAILURE, 1, this.#key(kind, key), policy.max, policy.window * 1000, policy.lock * 1000, policy.maxLock * 1000, retention(policy));
+  async settle(kind: ThrottleKind, key: string, id: string, change: KeyChange, policy: ThrottlePolicy): Promise<void> {
+    const { max, window, lock, maxLock } = policy;
+    await this.#redis.eval(SETTLE, 2, ...this.#keys(kind, key), id, change, max, window * 1000, lock * 1000, maxLock * 1000, retention(policy));
   }
 
-  async reset(kind: ThrottleKind, key: string): Promise<void> {
-    await this.#redis.del(this.#key(kind, key));
+  async isKnownGood(account: string, ip: string): Promise<boolean> {
+    return (await this.#redis.exists(this.#goodKey(account, ip))) === 1;
   }
 
-  #key(kind: ThrottleKind, key: string): string {
-    return `${this.#prefix}${kind}:${key}`;
+  async rememberGood(account: string, ip: string, ttl: number): Promise<void> {
+    await this.#redis.set(this.#goodKey(account, ip), '1', 'PX', ttl);
+  }
+
+  /** The counters' key and the in-flight set's key. Kinds end in ':', so no account name can reach another's. */
+  #keys(kind: ThrottleKind, key: string): [string, string] {
+    return [`${this.#prefix}${kind}:${key}`, `${this.#prefix}${kind}-inflight:${key}`];
+  }
+
+  /** An address never contains a space, so the first one ends it. */
+  #goodKey(account: string, ip: string): string {
+    return `${this.#prefix}good:${ip} ${account}`;
   }
 }
 

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { basic, startTestApp, type TestApp } from '../../helpers/app.js';
 import { frozenClock, type FrozenClock } from '../../helpers/clock.js';
 import { TEST_USERS } from '../../helpers/snapshot.js';
+import { htpasswdFor } from '../../helpers/users.js';
 
 const THROTTLE = {
   PURSER_THROTTLE_IP_MAX: '3',
@@ -127,6 +128,68 @@ describe('failed-login throttling', () => {
     const text = await (await fetch(`${app.url}/metrics`)).text();
     assert.match(text, /^purser_throttled_requests_total\{key="ip"\} [1-9]/m);
     assert.match(text, /^purser_throttled_requests_total\{key="account"\} [1-9]/m);
+  });
+});
+
+describe('guesses sent at the same moment', () => {
+  let app: TestApp;
+  before(async () => {
+    // bcrypt at a real cost, so that a check lasts long enough for the guesses to overlap.
+    const htpasswd = htpasswdFor(TEST_USERS, 10);
+    app = await startTestApp({ htpasswd, env: { PURSER_THROTTLE_IP_MAX: '10', PURSER_TRUSTED_PROXIES: '127.0.0.1/32' } });
+  });
+  after(() => app.close());
+
+  test('300 simultaneous guesses from one IP: at most PURSER_THROTTLE_IP_MAX are checked, and the right one (the 299th) is refused', async () => {
+    const runs = await bcryptRuns(app);
+    const guesses = Array.from({ length: 300 }, (_, i) => (i === 298 ? TEST_USERS.alice : `guess-${i}`));
+    const statuses = await Promise.all(guesses.map((password) => login(app, '198.51.100.7', 'alice', password).then((r) => r.status)));
+    assert.equal(statuses[298], 429, 'the right password, sent among the guesses, is not let through');
+    assert.ok((await bcryptRuns(app)) - runs <= 10, `bcrypt ran ${(await bcryptRuns(app)) - runs} times`);
+    assert.equal(statuses.filter((status) => status === 401).length, 10);
+    assert.equal(statuses.filter((status) => status === 429).length, 290);
+    assert.equal(app.audit.filter((event) => event.outcome === 'failed').length, 10);
+  });
+
+  test('50 parallel correct logins from one IP never see a 429', async () => {
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => login(app, '203.0.113.50', 'bob', TEST_USERS.bob).then((r) => r.status)));
+    assert.deepEqual(new Set(statuses), new Set([200]));
+  });
+});
+
+describe('an attacker rotating through 35 addresses', () => {
+  let app: TestApp;
+  let clock: FrozenClock;
+  before(async () => {
+    clock = frozenClock(Date.now());
+    const env = {
+      PURSER_THROTTLE_IP_MAX: '10',
+      PURSER_THROTTLE_ACCOUNT_MAX: '6',
+      PURSER_THROTTLE_ACCOUNT_LOCK: '2',
+      PURSER_THROTTLE_ACCOUNT_MAX_LOCK: '4',
+      PURSER_TRUSTED_PROXIES: '127.0.0.1/32',
+    };
+    app = await startTestApp({ clock, env });
+  });
+  after(() => app.close());
+
+  test('keeps the account locked for new addresses, but not for the address its user logged in from', async () => {
+    assert.equal((await login(app, '203.0.113.5', 'alice', TEST_USERS.alice)).status, 200, 'the user, from his usual address');
+    const user: number[] = [];
+    let accountLocks = 0;
+    let guess = 0;
+    for (let round = 0; round < 80; round++) {
+      // Every half second: a burst of guesses, then the real user logs in.
+      for (let k = 0; k < 6; k++, guess++) {
+        const res = await login(app, `198.18.0.${guess % 35}`, 'alice', `guess-${guess}`);
+        if (res.status === 429 && Number(res.headers.get('retry-after')) <= 4) accountLocks++;
+      }
+      user.push((await login(app, '203.0.113.5', 'alice', TEST_USERS.alice)).status);
+      clock.advance(500);
+    }
+    assert.deepEqual(new Set(user), new Set([200]), 'the real user is never refused');
+    assert.ok(accountLocks >= 240, `attackers are still slowed: the account refused them ${accountLocks} times in 480`);
+    assert.equal((await login(app, '198.18.2.1', 'alice', 'one-more-guess')).status, 429, "the user's logins do not unlock the account for guesses from new addresses");
   });
 });
 

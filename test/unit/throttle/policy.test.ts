@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { afterFailure, FRESH, lockRemaining, type ThrottleState } from '../../../src/throttle/policy.js';
+import { admit, afterFailure, FRESH, lockRemaining, type ThrottleState } from '../../../src/throttle/policy.js';
 
 const policy = { max: 3, window: 60, lock: 10, maxLock: 40 };
 
@@ -40,5 +40,20 @@ describe('failed-login policy', () => {
     let state = failures(3, FRESH, 0);
     state = failures(3, state, 10_000 + 40_001);
     assert.equal(lockRemaining(state, 50_001), 10_000);
+  });
+
+  test('a check may start only while failures and checks in flight leave room', () => {
+    const two = failures(2, FRESH, 0);
+    const cases: Array<[string, ThrottleState, number, number, ReturnType<typeof admit>]> = [
+      ['fresh, nothing in flight', FRESH, 0, 0, { verdict: 'granted' }],
+      ['fresh, max - 1 in flight', FRESH, 2, 0, { verdict: 'granted' }],
+      ['fresh, max in flight', FRESH, 3, 0, { verdict: 'busy' }],
+      ['two failures, none in flight', two, 0, 1000, { verdict: 'granted' }],
+      ['two failures, one in flight', two, 1, 1000, { verdict: 'busy' }],
+      ['two failures of a window that has ended, two in flight', two, 2, 60_000, { verdict: 'granted' }],
+      ['locked', failures(3, FRESH, 0), 0, 4000, { verdict: 'locked', remaining: 6000 }],
+      ['lock over', failures(3, FRESH, 0), 0, 10_000, { verdict: 'granted' }],
+    ];
+    for (const [what, state, inFlight, now, expected] of cases) assert.deepEqual(admit(state, inFlight, now, policy), expected, what);
   });
 });
