@@ -21,16 +21,17 @@ export class RecentFailures {
     return createHmac('sha256', this.#secret).update(ip).update('\0').update(username).update('\0').update(password).digest('base64url');
   }
 
+  /** True within the second after the failure (a clock stepped back does not stretch it). */
   has(key: string, now: number): boolean {
-    const expires = this.#entries.get(key);
-    return expires !== undefined && expires > now;
+    const at = this.#entries.get(key);
+    return at !== undefined && now >= at && now - at < this.#ttlMs;
   }
 
   add(key: string, now: number): void {
     this.#entries.delete(key);
-    this.#entries.set(key, now + this.#ttlMs);
-    for (const [oldest, expires] of this.#entries) {
-      if (this.#entries.size <= this.#maxEntries && expires > now) break;
+    this.#entries.set(key, now);
+    for (const [oldest, at] of this.#entries) {
+      if (this.#entries.size <= this.#maxEntries && now - at < this.#ttlMs) break;
       this.#entries.delete(oldest);
     }
   }

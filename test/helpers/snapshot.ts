@@ -28,6 +28,8 @@ export interface TestConfig {
   readonly acl?: string;
   readonly users?: Readonly<Record<string, string>>;
   readonly htpasswd?: string;
+  /** The text of the API tokens file. */
+  readonly apiTokens?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly alg?: SigningAlg;
 }
@@ -42,6 +44,7 @@ export function testSnapshot(config: TestConfig = {}, settings = testSettings(co
   return buildSnapshot(settings, {
     acl: config.acl ?? TEST_ACL,
     users: config.htpasswd ?? htpasswdFor(config.users ?? TEST_USERS),
+    apiTokens: config.apiTokens ?? '',
     signingKey: pair.keyPem,
     signingCert: pair.certPem,
   });
