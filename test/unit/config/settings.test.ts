@@ -79,3 +79,21 @@ describe('settings from the environment', () => {
     );
   });
 });
+
+describe('the settings table of docs/configuration.md', () => {
+  test('names every PURSER_* variable the code reads, and none it does not', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { REPO_ROOT, readmeSettings } = await import('../deploy/deploy-files.js');
+    const source = readFileSync(join(REPO_ROOT, 'src', 'config', 'settings.ts'), 'utf8');
+    const read = new Set([...source.matchAll(/'(PURSER_[A-Z0-9_]+)'/g)].map((m) => m[1] as string));
+    // The throttle variables are built from a template: PURSER_THROTTLE_${kind}_MAX and so on.
+    for (const kind of ['IP', 'ACCOUNT']) for (const part of ['MAX', 'WINDOW', 'LOCK', 'MAX_LOCK']) read.add(`PURSER_THROTTLE_${kind}_${part}`);
+    const documented = readmeSettings();
+    // The table abbreviates the throttle family as `_IP_WINDOW` and the like after its first name.
+    const table = readFileSync(join(REPO_ROOT, 'docs', 'configuration.md'), 'utf8');
+    for (const kind of ['IP', 'ACCOUNT']) for (const part of ['WINDOW', 'LOCK', 'MAX_LOCK']) if (table.includes(`\`_${kind}_${part}\``)) documented.add(`PURSER_THROTTLE_${kind}_${part}`);
+    assert.deepEqual([...read].filter((name) => !documented.has(name)).sort(), [], 'read by the code but not documented');
+    assert.deepEqual([...documented].filter((name) => !read.has(name)).sort(), [], 'documented but not read by the code');
+  });
+});

@@ -105,14 +105,14 @@ describe('deploy/compose.yml', () => {
     assert.deepEqual(purser.cap_drop, ['ALL']);
   });
 
-  test("every PURSER_* variable set is in the README's settings table", () => {
+  test("every PURSER_* variable set is in the settings table of docs/configuration.md", () => {
     const documented = readmeSettings();
     const missing = Object.entries(services).flatMap(([name, s]) =>
       envNames(s.environment)
         .filter((variable) => variable.startsWith('PURSER_') && !documented.has(variable))
         .map((variable) => `${name}: ${variable}`),
     );
-    assert.deepEqual(missing, [], "set in compose.yml but missing from README.md's Settings table");
+    assert.deepEqual(missing, [], "set in compose.yml but missing from the settings table of docs/configuration.md");
   });
 
   test('the mounted ACL and users files are the ones the image reads', () => {

@@ -44,11 +44,11 @@ export function deployFiles(dir = join(REPO_ROOT, 'deploy')): string[] {
   );
 }
 
-/** The PURSER_* names in the first column of the README's "Settings" tables. */
+/** The PURSER_* names in the first column of the "Settings" tables of docs/configuration.md. */
 export function readmeSettings(): Set<string> {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(REPO_ROOT, 'docs', 'configuration.md'), 'utf8');
   const start = readme.search(/^## Settings\b/m);
-  if (start < 0) throw new Error('README.md has no "## Settings" section');
+  if (start < 0) throw new Error('docs/configuration.md has no "## Settings" section');
   const rest = readme.slice(start + 1);
   const end = rest.search(/^## /m);
   const section = end < 0 ? rest : rest.slice(0, end);

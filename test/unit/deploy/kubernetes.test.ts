@@ -267,7 +267,7 @@ describe('deploy/kubernetes manifests', () => {
     assert.ok(list(at(service, 'spec.ports')).some((p) => String(p.port) === (new URL(url).port || '6379')));
   });
 
-  test("every PURSER_* variable set is in the README's settings table", () => {
+  test("every PURSER_* variable set is in the settings table of docs/configuration.md", () => {
     const documented = readmeSettings();
     const missing = workloads.flatMap((w) =>
       containers(w.doc).flatMap((c) =>
@@ -276,7 +276,7 @@ describe('deploy/kubernetes manifests', () => {
           .map((name) => `${where(w)}: ${name}`),
       ),
     );
-    assert.deepEqual(missing, [], "set in the manifests but missing from README.md's Settings table");
+    assert.deepEqual(missing, [], "set in the manifests but missing from the settings table of docs/configuration.md");
   });
 
   test("the ConfigMap's acl.yml and the placeholder users.htpasswd are valid for purser", () => {
