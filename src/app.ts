@@ -3,6 +3,7 @@ import express from 'express';
 import type { Clock } from './clock.js';
 import type { SnapshotStore } from './config/snapshot-store.js';
 import { NotFoundError } from './errors.js';
+import type { Directory } from './authn/ldap/directory.js';
 import type { PasswordVerifier } from './authn/password-verifier.js';
 import type { GrantDeps } from './grant/issue-token.js';
 import { errorHandler } from './http/error-handler.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly grant: GrantDeps;
   /** The password verifier, whose dummy hash and cache follow each new snapshot. */
   readonly passwords: PasswordVerifier;
+  /** The LDAP directory, when PURSER_LDAP_URL is set: closed on shutdown, checked by the doctor. */
+  readonly directory?: Directory | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly audit: AuditSink;

@@ -6,6 +6,8 @@ import { answerClientError } from './http/client-error.js';
 import { createMetricsServer } from './http/metrics-listener.js';
 import { CredentialCache } from './authn/credential-cache.js';
 import { ApiTokenSource } from './authn/api-token-source.js';
+import { Directory } from './authn/ldap/directory.js';
+import { LdapSource } from './authn/ldap/ldap-source.js';
 import { IdentityChain } from './authn/chain.js';
 import { ConcurrencyLimiter } from './authn/concurrency-limiter.js';
 import { HtpasswdSource } from './authn/htpasswd-source.js';
@@ -124,6 +126,7 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     await closed;
     clearTimeout(timer);
     await throttling.close();
+    await deps.directory?.close();
     await auditLog.close();
   };
   const metricsPort = metricsServer === undefined ? undefined : (metricsServer.address() as AddressInfo).port;
@@ -156,7 +159,12 @@ export function buildDeps(
   const throttle = parts.throttle ?? createThrottle(settings, { clock, metrics, logger }).throttle;
   // Order matters: tokens are recognised by their shape before any password is checked, and a
   // local user wins over a directory user of the same name.
-  const chain = new IdentityChain([new ApiTokenSource(), new RefreshTokenSource(), new HtpasswdSource(passwords)], { clock, throttle, verifier: passwords });
+  const ldap = settings.ldap === undefined ? undefined : ldapSource(settings, { clock, metrics, logger });
+  const chain = new IdentityChain([new ApiTokenSource(), new RefreshTokenSource(), new HtpasswdSource(passwords), ...(ldap ? [ldap] : [])], {
+    clock,
+    throttle,
+    verifier: passwords,
+  });
   return {
     store,
     clock,
@@ -164,6 +172,7 @@ export function buildDeps(
     metrics,
     audit: (parts.auditLog ?? createAuditLog(logger, settings.auditLogFile)).sink,
     passwords,
+    directory: ldap?.directory,
     grant: {
       clock,
       chain,
@@ -171,6 +180,26 @@ export function buildDeps(
     },
     metricsText: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   };
+}
+
+/** The directory source, with its availability in the log and metrics. */
+function ldapSource(settings: Settings, parts: { clock: Clock; metrics: Metrics; logger: Logger }): LdapSource {
+  const { metrics, logger } = parts;
+  const ldap = settings.ldap as NonNullable<Settings['ldap']>;
+  metrics.ldapUp.set(1);
+  const directory = new Directory(ldap, {
+    onAvailability: (up, error) => {
+      metrics.ldapUp.set(up ? 1 : 0);
+      if (up) logger.info({ urls: ldap.urls }, 'the LDAP directory answers again');
+      else logger.error({ urls: ldap.urls, err: error?.message }, 'no LDAP directory answers: directory users are refused until one does; everyone else is served');
+    },
+  });
+  return new LdapSource(directory, {
+    cacheTtlSeconds: settings.authCacheTtl,
+    cacheSize: settings.authCacheSize,
+    clock: parts.clock,
+    onDirectoryError: () => metrics.ldapErrors.inc(),
+  });
 }
 
 /** Work to do whenever a snapshot comes into force. */

@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { parseIpRange, type IpRange } from '../authz/ip-range.js';
 import type { KidFormat } from '../token/key-id.js';
 import { parseDuration } from './duration.js';
+import { ldapSettings, type LdapSettings } from './ldap-settings.js';
 
 /** Failed-login throttling for one kind of key (client IP or account). */
 export interface ThrottlePolicy {
@@ -43,6 +44,8 @@ export interface Settings {
   readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
   /** Browser origins allowed to call /auth (CORS); exact matches only. */
   readonly corsOrigins: readonly string[];
+  /** The LDAP identity source, when PURSER_LDAP_URL is set. */
+  readonly ldap: LdapSettings | undefined;
   readonly authCacheTtl: number;
   readonly authCacheSize: number;
   readonly workers: number;
@@ -134,6 +137,8 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     else fail('PURSER_CORS_ORIGINS', `${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path; "*" is not allowed)`);
   }
 
+  const ldap = ldapSettings({ optional, seconds, path, fail });
+
   const settings: Settings = {
     listen,
     issuer: str('PURSER_ISSUER', 'purser'),
@@ -163,6 +168,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     },
     metricsListen,
     corsOrigins,
+    ldap,
     authCacheTtl: seconds('PURSER_AUTH_CACHE_TTL', '60', 0),
     authCacheSize: integer('PURSER_AUTH_CACHE_SIZE', 10_000, 0),
     workers,

@@ -17,6 +17,8 @@ export interface Metrics {
   readonly signingCertificateExpiry: Gauge;
   readonly redisErrors: Counter;
   readonly redisUp: Gauge;
+  readonly ldapUp: Gauge;
+  readonly ldapErrors: Counter;
   readonly auditDropped: Counter;
   readonly auditWriteErrors: Counter;
 }
@@ -108,6 +110,16 @@ export function createMetrics(): Metrics {
     auditWriteErrors: new Counter({
       name: 'purser_audit_write_errors_total',
       help: 'Failed writes to the audit file (PURSER_AUDIT_LOG); they are retried',
+      registers,
+    }),
+    ldapUp: new Gauge({
+      name: 'purser_ldap_up',
+      help: '1 while the LDAP directory answers, 0 while none of PURSER_LDAP_URL does (absent without LDAP)',
+      registers,
+    }),
+    ldapErrors: new Counter({
+      name: 'purser_ldap_errors_total',
+      help: 'Logins and look-ups that failed because no directory answered',
       registers,
     }),
     redisUp: new Gauge({

@@ -85,7 +85,9 @@ describe('the settings table of docs/configuration.md', () => {
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { REPO_ROOT, readmeSettings } = await import('../deploy/deploy-files.js');
-    const source = readFileSync(join(REPO_ROOT, 'src', 'config', 'settings.ts'), 'utf8');
+    const { readdirSync } = await import('node:fs');
+    const dir = join(REPO_ROOT, 'src', 'config');
+    const source = readdirSync(dir).filter((f) => /settings\.ts$/.test(f)).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
     const read = new Set([...source.matchAll(/'(PURSER_[A-Z0-9_]+)'/g)].map((m) => m[1] as string));
     // The throttle variables are built from a template: PURSER_THROTTLE_${kind}_MAX and so on.
     for (const kind of ['IP', 'ACCOUNT']) for (const part of ['MAX', 'WINDOW', 'LOCK', 'MAX_LOCK']) read.add(`PURSER_THROTTLE_${kind}_${part}`);
