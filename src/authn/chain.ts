@@ -64,7 +64,8 @@ export class IdentityChain {
     }
     const refusal = answer.kind === 'failed' ? answer : { reason: 'no_source', account: '', throttle: 'count' as const };
     if (!guarded && refusal.throttle !== 'void') await this.#countFailure(request.throttleKey, refusal.account);
-    if (recentKey !== undefined) this.#recent.add(recentKey, this.#deps.clock.now());
+    // An outage (a directory or issuer out of reach) is not the client's mistake: its retry is a new attempt.
+    if (recentKey !== undefined && refusal.throttle !== 'void') this.#recent.add(recentKey, this.#deps.clock.now());
     return { ok: false, reason: refusal.reason, account: refusal.account, ...('audit' in refusal && refusal.audit !== undefined ? { audit: refusal.audit } : {}) };
   }
 

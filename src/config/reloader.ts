@@ -38,7 +38,7 @@ export class Reloader {
     this.#metrics = parts.metrics;
     this.#onSwap = parts.onSwap;
     this.#read = parts.read ?? readSources;
-    const files = [settings.aclFile, settings.htpasswdFile, settings.apiTokensFile, settings.signingKeyFile, settings.signingCertFile];
+    const files = [settings.aclFile, settings.htpasswdFile, settings.apiTokensFile, settings.federationFile, settings.signingKeyFile, settings.signingCertFile];
     if (settings.tlsCertFile && settings.tlsKeyFile) files.push(settings.tlsCertFile, settings.tlsKeyFile);
     this.#watch = new FileWatch(files, () => void this.reload('file change'));
   }

@@ -31,6 +31,8 @@ export interface Settings {
   readonly aclFile: string;
   /** API tokens (PURSER_API_TOKENS); a missing file is no API tokens. */
   readonly apiTokensFile: string;
+  /** Trusted OIDC issuers (PURSER_FEDERATION); a missing file trusts none. */
+  readonly federationFile: string;
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly logLevel: string;
@@ -151,6 +153,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     htpasswdFile: path('PURSER_HTPASSWD', 'users.htpasswd'),
     aclFile: path('PURSER_ACL', 'acl.yml'),
     apiTokensFile: path('PURSER_API_TOKENS', 'api-tokens.yml'),
+    federationFile: path('PURSER_FEDERATION', 'federation.yml'),
     tlsCertFile: tlsCertFile && resolve(cwd, tlsCertFile),
     tlsKeyFile: tlsKeyFile && resolve(cwd, tlsKeyFile),
     logLevel,

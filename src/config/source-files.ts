@@ -10,16 +10,17 @@ import type { SourceTexts } from './snapshot.js';
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function readSources(settings: Settings): Promise<SourceTexts> {
-  const [acl, users, apiTokens, signingKey, signingCert, tlsKey, tlsCert] = await Promise.all([
+  const [acl, users, apiTokens, federation, signingKey, signingCert, tlsKey, tlsCert] = await Promise.all([
     readText(settings.aclFile),
     readText(settings.htpasswdFile),
     readOptionalText(settings.apiTokensFile),
+    readOptionalText(settings.federationFile),
     readText(settings.signingKeyFile),
     readText(settings.signingCertFile),
     settings.tlsKeyFile === undefined ? undefined : readText(settings.tlsKeyFile),
     settings.tlsCertFile === undefined ? undefined : readText(settings.tlsCertFile),
   ]);
-  const texts = { acl, users, apiTokens, signingKey, signingCert };
+  const texts = { acl, users, apiTokens, federation, signingKey, signingCert };
   return tlsKey === undefined || tlsCert === undefined ? texts : { ...texts, tls: { key: tlsKey, cert: tlsCert } };
 }
 

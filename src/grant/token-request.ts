@@ -1,7 +1,7 @@
 import type { Decision, Identity, Presented, Scope } from '../auth.js';
 
 /** How the client proved who it is. GET with Basic credentials is a password grant too. */
-export type GrantType = 'password' | 'refresh_token' | 'anonymous';
+export type GrantType = 'password' | 'refresh_token' | 'token_exchange' | 'anonymous';
 
 /** A token request, parsed from GET query or POST form, independent of HTTP from here on. */
 export interface TokenRequest {

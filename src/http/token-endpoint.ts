@@ -65,7 +65,7 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
     if (req.method !== 'GET' && req.method !== 'POST') throw new MethodNotAllowedError('GET, POST');
     request = method === 'GET' ? readGetRequest(req, client) : await readPostRequest(req, client);
     grant = await issueToken(request, snapshot, deps.grant, trace);
-    send(res, 200, JSON.stringify(method === 'GET' ? getResponseBody(grant) : postResponseBody(grant)));
+    send(res, 200, JSON.stringify(method === 'GET' ? getResponseBody(grant) : postResponseBody(grant, request.grantType === 'token_exchange')));
   } catch (err) {
     failure = err;
     if (err instanceof ClientAbortedError || res.destroyed) {
