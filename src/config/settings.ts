@@ -23,6 +23,8 @@ export interface Settings {
   /** Accepted service names; the first is used when a request names none. */
   readonly services: readonly string[];
   readonly tokenTtl: number;
+  /** Seconds within which identical grants share one signed token; 0: every token is signed anew. */
+  readonly grantReuse: number;
   readonly refreshTtl: number;
   readonly kidFormat: KidFormat;
   readonly signingKeyFile: string;
@@ -146,6 +148,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     issuer: str('PURSER_ISSUER', 'purser'),
     services,
     tokenTtl: seconds('PURSER_TOKEN_TTL', '300', 60),
+    grantReuse: seconds('PURSER_GRANT_REUSE', '0', 0),
     refreshTtl: seconds('PURSER_REFRESH_TTL', '90d', 60),
     kidFormat: kidFormat as KidFormat,
     signingKeyFile: path('PURSER_SIGNING_KEY', 'certs/token.key'),

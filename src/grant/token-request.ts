@@ -42,6 +42,8 @@ export interface GrantTrace {
   decisions?: readonly Decision[];
   failure?: string;
   jti?: string;
+  /** The access token is one shared with an identical grant (PURSER_GRANT_REUSE). */
+  reused?: boolean;
   /** Source-specific audit fields of the identity (an API token's id and name). */
   identityAudit?: Readonly<Record<string, string>>;
 }

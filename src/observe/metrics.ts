@@ -11,6 +11,7 @@ export interface Metrics {
   readonly bcryptWaiting: Gauge;
   readonly bcryptRejected: Counter;
   readonly credentialCache: Counter<'result'>;
+  readonly grantReuse: Counter;
   readonly throttled: Counter<'key'>;
   readonly configReloads: Counter<'result'>;
   readonly configReloadFailures: Counter;
@@ -67,6 +68,11 @@ export function createMetrics(): Metrics {
     bcryptRejected: new Counter({
       name: 'purser_bcrypt_rejected_total',
       help: 'Password checks refused with 503 because the bcrypt queue was full or the wait too long',
+      registers,
+    }),
+    grantReuse: new Counter({
+      name: 'purser_grant_reuse_total',
+      help: 'Token requests answered with a token signed for an identical grant shortly before (PURSER_GRANT_REUSE)',
       registers,
     }),
     credentialCache: new Counter({
