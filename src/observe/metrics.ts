@@ -16,6 +16,8 @@ export interface Metrics {
   readonly redisUp: Gauge;
   readonly auditDropped: Counter;
   readonly auditWriteErrors: Counter;
+  readonly connectionsRefused: Counter<'reason'>;
+  readonly openConnections: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -90,6 +92,17 @@ export function createMetrics(): Metrics {
     auditWriteErrors: new Counter({
       name: 'purser_audit_write_errors_total',
       help: 'Failed writes to the audit file (PURSER_AUDIT_LOG); they are retried',
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'purser_connections_refused_total',
+      help: 'Connections closed unserved: per_address (PURSER_MAX_CONNECTIONS_PER_IP), total (PURSER_MAX_CONNECTIONS), silent (sent nothing in time)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    openConnections: new Gauge({
+      name: 'purser_open_connections',
+      help: 'Client connections open now',
       registers,
     }),
     redisUp: new Gauge({
