@@ -4,6 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { answerClientError } from './http/client-error.js';
 import { createMetricsServer } from './http/metrics-listener.js';
+import { ConnectionLimit } from './http/connection-limit.js';
+import { closeIfSilent } from './http/silent-connection.js';
 import { CredentialCache } from './authn/credential-cache.js';
 import { ApiTokenSource } from './authn/api-token-source.js';
 import { FederationSource } from './authn/federation/federation-source.js';
@@ -75,6 +77,7 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 };
   const server = snapshot.tls === undefined ? createServer(limits, app) : createTlsServer({ ...limits, ...tlsOptions(snapshot.tls) }, app);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = settings.maxConnections;
   server.on('clientError', answerClientError);
   const reloader = new Reloader(settings, store, {
     logger,
@@ -87,9 +90,24 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     },
   });
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
+  const perAddress = new ConnectionLimit(settings.maxConnectionsPerIp, settings.trustedProxies);
+  // Past server.maxConnections, Node closes the connection before 'connection' and emits 'drop'.
+  server.on('drop', () => metrics.connectionsRefused.inc({ reason: 'total' }));
+  server.on('connection', (socket: Socket) => {
+    const release = perAddress.admit(socket.remoteAddress);
+    if (release === undefined) {
+      metrics.connectionsRefused.inc({ reason: 'per_address' });
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    metrics.openConnections.inc();
+    closeIfSilent(socket, limits.headersTimeout, () => metrics.connectionsRefused.inc({ reason: 'silent' }));
+    socket.on('close', () => {
+      release();
+      sockets.delete(socket);
+      metrics.openConnections.dec();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -46,7 +46,8 @@ Exit status: 0 when nothing is wrong (warnings allowed), 1 when something is.
 
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = buildSnapshot(settings, await readSources(settings));
+      // A report, not a swap: no need to wait for files to settle (a half-written one is reported).
+      snapshot = buildSnapshot(settings, await readSources(settings, { settleMs: 0 }));
       findings.push(ok(`purser's configuration loads: ${snapshot.acl.rules.length} ACL rule(s), ${snapshot.users.size} user(s), key ${snapshot.kid}`));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

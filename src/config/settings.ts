@@ -54,7 +54,16 @@ export interface Settings {
   readonly authCacheSize: number;
   readonly workers: number;
   readonly reloadInterval: number;
+  /**
+   * Seconds a configuration file must have been left alone before it is used; 0 uses it at once
+   * (a file that changes while it is read is still read again).
+   */
+  readonly reloadSettle: number;
   readonly shutdownTimeout: number;
+  /** Open connections at most, per process (server.maxConnections). */
+  readonly maxConnections: number;
+  /** Open connections at most from one client address; trusted proxies are not limited. */
+  readonly maxConnectionsPerIp: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -179,7 +188,10 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     authCacheSize: integer('PURSER_AUTH_CACHE_SIZE', 10_000, 0),
     workers,
     reloadInterval: seconds('PURSER_RELOAD_INTERVAL', '5', 0),
+    reloadSettle: seconds('PURSER_RELOAD_SETTLE', '2', 0),
     shutdownTimeout: seconds('PURSER_SHUTDOWN_TIMEOUT', '10', 0),
+    maxConnections: integer('PURSER_MAX_CONNECTIONS', 10_000, 1),
+    maxConnectionsPerIp: integer('PURSER_MAX_CONNECTIONS_PER_IP', 256, 1),
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(settings);

@@ -22,6 +22,8 @@ export interface Metrics {
   readonly ldapErrors: Counter;
   readonly auditDropped: Counter;
   readonly auditWriteErrors: Counter;
+  readonly connectionsRefused: Counter<'reason'>;
+  readonly openConnections: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -126,6 +128,17 @@ export function createMetrics(): Metrics {
     ldapErrors: new Counter({
       name: 'purser_ldap_errors_total',
       help: 'Logins and look-ups that failed because no directory answered',
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'purser_connections_refused_total',
+      help: 'Connections closed unserved: per_address (PURSER_MAX_CONNECTIONS_PER_IP), total (PURSER_MAX_CONNECTIONS), silent (sent nothing in time)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    openConnections: new Gauge({
+      name: 'purser_open_connections',
+      help: 'Client connections open now',
       registers,
     }),
     redisUp: new Gauge({
