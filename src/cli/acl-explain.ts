@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { parseHtpasswd } from '../authn/htpasswd.js';
+import { readText } from '../config/source-files.js';
+import { directoryGroups } from './directory-groups.js';
 import { resolve } from 'node:path';
 import { normalizeIp } from '../authz/ip-range.js';
 import { decideFor } from '../authz/acl-cases.js';
@@ -24,6 +28,8 @@ server uses.
   --api-tokens F   the API tokens file (default: PURSER_API_TOKENS, or api-tokens.yml)
   --ip ADDR        the client's address (rules with ip: never match without one)
   --service S      the service (default: the first of PURSER_SERVICE)
+  With LDAP configured (PURSER_LDAP_URL), an account that is not in users.htpasswd gets the groups
+  the directory gives it.
   --group G        a group to add to the ones acl.yml gives the account (repeatable; not with --api-token)
   --acl FILE       the ACL (default: PURSER_ACL, or acl.yml)
   --json           machine-readable output
@@ -77,6 +83,9 @@ Exit status: 0 when every requested action is granted, 1 when something is denie
         io,
       );
     }
+    // A directory user gets the groups the directory gives it, as at login.
+    const localUsers = existsSync(settings.htpasswdFile) ? new Set(parseHtpasswd(await readText(settings.htpasswdFile), settings.htpasswdFile).users.keys()) : new Set<string>();
+    groups.push(...(await directoryGroups(settings, account, localUsers, io)));
     const allGroups = [...new Set([...(acl.labelsFor(account).get('group') ?? []), ...groups])];
     const decisions = args.positionals.map((scope) => decideFor(acl, { account, ip, service, groups, scope }));
     const everythingGranted = decisions.every((d) => deniedActions(d).length === 0);
