@@ -113,7 +113,7 @@ describe('failed-login throttling', () => {
     assert.equal((await login(app, '198.51.100.50', 'alice', TEST_USERS.alice)).status, 200);
   });
 
-  test('bad refresh tokens count against the IP too', async () => {
+  test("bad tokens do not lock the address: they cannot be guessed, and a client retrying a revoked one must not lock out its neighbours", async () => {
     clock.advance(61_000); // the verified-credential cache forgets alice's password
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${app.url}/auth`, {
@@ -123,7 +123,7 @@ describe('failed-login throttling', () => {
       });
       assert.equal(res.status, 401);
     }
-    assert.equal((await login(app, '198.51.100.60', 'alice', TEST_USERS.alice)).status, 429);
+    assert.equal((await login(app, '198.51.100.60', 'alice', TEST_USERS.alice)).status, 200);
   });
 
   test('throttled requests are counted in the metrics', async () => {
