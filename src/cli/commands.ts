@@ -27,6 +27,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'acl explain', summary: 'show which rule decides each scope, and what it grants', load: async () => (await import('./acl-explain.js')).aclExplainCommand },
   { name: 'acl test', summary: 'check an ACL against a file of expected decisions (for CI)', load: async () => (await import('./acl-test.js')).aclTestCommand },
   { name: 'token decode', summary: 'show a token and say in words what a registry would say about it', load: async () => (await import('./token-decode.js')).tokenDecodeCommand },
+  { name: 'federation check', summary: 'say which federation entry takes an OIDC token, why the others do not, and what it is granted', load: async () => (await import('./federation-check.js')).federationCheckCommand },
+  { name: 'kubelet-credential-provider', summary: 'a kubelet image credential provider: pods pull with their own service-account token', load: async () => (await import('./kubelet-credential-provider.js')).kubeletCredentialProviderCommand },
   { name: 'doctor', summary: "check the registry's config.yml against purser and say how to fix what is wrong", load: async () => (await import('./doctor.js')).doctorCommand },
   { name: 'healthcheck', summary: 'exit 0 if the local server answers /healthz (for container health checks)', load: async () => (await import('./healthcheck.js')).healthcheckCommand },
 ];
