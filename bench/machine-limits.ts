@@ -23,12 +23,14 @@ export interface MachineLimits {
 /** The limits the targets are set against: the higher of the measurements before and after the scenarios. */
 export interface Yardstick {
   readonly rs256PerSecond: number;
+  readonly es256PerSecond: number;
   readonly bcryptPerSecond: number;
 }
 
 export function yardstickOf(runs: readonly MachineLimits[]): Yardstick {
   return {
     rs256PerSecond: Math.max(...runs.map((r) => r.rs256.perSecond)),
+    es256PerSecond: Math.max(...runs.map((r) => r.es256.perSecond)),
     bcryptPerSecond: Math.max(...runs.map((r) => r.bcrypt.perSecond)),
   };
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 /** The repository root: this file runs as dist/bench/options.js. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export const SCENARIO_NAMES = ['anonymous', 'repeat', 'distinct', 'acl-1000'] as const;
+export const SCENARIO_NAMES = ['anonymous', 'repeat', 'api-token', 'es256', 'reuse', 'distinct', 'acl-1000'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchOptions {

@@ -8,6 +8,10 @@ export interface RssPeak {
   readonly samples: number;
   /** The most processes (server and workers) seen in one sample. */
   readonly processes: number;
+  /** The highest VmRSS sampled of the first process started (the cluster primary, or the only server process). */
+  readonly primaryPeakBytes: number;
+  /** The highest VmRSS sampled of each other process (the cluster workers), in the order first seen. */
+  readonly workerPeakBytes: readonly number[];
 }
 
 /**
@@ -21,6 +25,7 @@ export class RssSampler {
   #peak = 0;
   #samples = 0;
   #processes = 0;
+  readonly #perProcess = new Map<number, number>();
 
   constructor(pid: number, intervalMs = 100) {
     this.#pid = pid;
@@ -32,12 +37,25 @@ export class RssSampler {
     clearInterval(this.#timer);
     this.#sample();
     const hwmBytes = processTree(this.#pid).reduce((sum, pid) => sum + statusBytes(pid, 'VmHWM'), 0);
-    return { peakBytes: this.#peak, hwmBytes, samples: this.#samples, processes: this.#processes };
+    const workerPeakBytes = [...this.#perProcess].filter(([pid]) => pid !== this.#pid).map(([, bytes]) => bytes);
+    return {
+      peakBytes: this.#peak,
+      hwmBytes,
+      samples: this.#samples,
+      processes: this.#processes,
+      primaryPeakBytes: this.#perProcess.get(this.#pid) ?? 0,
+      workerPeakBytes,
+    };
   }
 
   #sample(): void {
     const tree = processTree(this.#pid);
-    const total = tree.reduce((sum, pid) => sum + statusBytes(pid, 'VmRSS'), 0);
+    let total = 0;
+    for (const pid of tree) {
+      const bytes = statusBytes(pid, 'VmRSS');
+      total += bytes;
+      this.#perProcess.set(pid, Math.max(this.#perProcess.get(pid) ?? 0, bytes));
+    }
     this.#processes = Math.max(this.#processes, tree.length);
     this.#peak = Math.max(this.#peak, total);
     this.#samples++;

@@ -27,6 +27,11 @@ export interface ScenarioResult {
   readonly hwmBytes: number;
   /** Server processes: 1, or the cluster primary and its workers. */
   readonly processes: number;
+  /** Peak VmRSS sampled of the primary (or only) server process, and of each worker, in bytes. */
+  readonly primaryPeakRssBytes: number;
+  readonly workerPeakRssBytes: readonly number[];
+  /** The algorithm the server signed with. */
+  readonly alg: 'RS256' | 'ES256';
   /** Server CPU during the measured phase: cores busy on average, and milliseconds per token. */
   readonly serverCpu: {
     readonly mainThreadCores: number;
@@ -93,6 +98,7 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, con
         PURSER_AUDIT_LOG: '/dev/null',
         PURSER_WORKERS: options.workers,
         ...(options.uvThreadpool === undefined ? {} : { UV_THREADPOOL_SIZE: String(options.uvThreadpool) }),
+        ...prepared.env,
         ...options.serverEnv,
       },
     });
@@ -132,6 +138,9 @@ export async function runScenario(scenario: Scenario, options: BenchOptions, con
         peakRssBytes: memory.peakBytes,
         hwmBytes: memory.hwmBytes,
         processes: memory.processes,
+        primaryPeakRssBytes: memory.primaryPeakBytes,
+        workerPeakRssBytes: memory.workerPeakBytes,
+        alg: scenario.alg,
         serverCpu: {
           mainThreadCores: cpu.mainThreads / load.seconds,
           otherThreadsCores: cpu.otherThreads / load.seconds,

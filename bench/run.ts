@@ -8,11 +8,12 @@ import { measureMachineLimits, yardstickOf } from './machine-limits.js';
 import { parseBenchOptions, REPO_ROOT, USAGE, type BenchOptions } from './options.js';
 import { runScenarioUndisturbed, type ScenarioResult } from './run-scenario.js';
 import { scenarioSummary } from './scenario-summary.js';
-import { BENCH_PASSWORD, BENCH_USER, SCENARIOS } from './scenarios.js';
+import { BENCH_PASSWORD, BENCH_USER, SCENARIOS, type ScenarioContext } from './scenarios.js';
 import { measureAclDecisionCost } from './acl-decision-cost.js';
-import { resultsTable, targetsTable } from './table.js';
+import { resultsTable, targetsTable, type SignatureCosts } from './table.js';
 import { checkTargets } from './targets.js';
 import { waitForQuiet } from './quiet.js';
+import { measureSignatureCost } from './signature-cost.js';
 
 /**
  * `npm run bench`: measure this machine's signature and bcrypt limits, run each scenario against a
@@ -56,8 +57,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const context = {
     hash: await htpasswdHash(BENCH_PASSWORD, 10),
     signing: generateSigningCertificate('RS256'),
+    es256: generateSigningCertificate('ES256'),
     distinctUsers: Math.max(1000, Math.ceil(before.bcrypt.perSecond * (options.warmup + options.duration) * 3) + options.connections * 2),
   };
+
+  await waitForQuiet(30);
+  const signatureBefore = await measureSignatureCosts(context, log);
+  for (const line of SKIPPED) log(line);
 
   const results: ScenarioResult[] = [];
   for (const scenario of SCENARIOS.filter((s) => options.scenarios.includes(s.name))) {
@@ -72,6 +78,12 @@ async function main(argv: readonly string[]): Promise<number> {
   log('Machine limits after the scenarios:');
   await waitForQuiet(30);
   const after = await measureMachineLimits(options.cores, options.limitDuration, log);
+  const signatureAfter = await measureSignatureCosts(context, log);
+  // As with the limits, the faster of the two measurements is the one less disturbed by the VM.
+  const signature = {
+    rs256: signatureBefore.rs256.microseconds <= signatureAfter.rs256.microseconds ? signatureBefore.rs256 : signatureAfter.rs256,
+    es256: signatureBefore.es256.microseconds <= signatureAfter.es256.microseconds ? signatureBefore.es256 : signatureAfter.es256,
+  };
   const limits = yardstickOf([before, after]);
   log(
     `Yardstick (the higher of before and after): RS256 ${limits.rs256PerSecond.toFixed(0)} signatures/s, ` +
@@ -81,9 +93,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const aclDecision = measureAclDecisionCost(BENCH_USER, [...Array.from({ length: 9_999 }, (_, i) => `user-${String(i).padStart(5, '0')}`), BENCH_USER]);
   log(`ACL decision cost (the server's matcher, in-process): ${aclDecision.map((d) => `${d.rules} rules ${d.microseconds.toFixed(2)} µs`).join(', ')}`);
 
-  const targets = checkTargets(results, limits);
+  const targets = checkTargets(results, limits, signature);
   log('');
-  log(resultsTable(results, limits));
+  log(resultsTable(results, limits, signature));
   log('');
   log(targetsTable(targets));
   const missed = targets.filter((t) => t.met === false);
@@ -94,10 +106,29 @@ async function main(argv: readonly string[]): Promise<number> {
   await mkdir(dirname(out), { recursive: true });
   await writeFile(
     out,
-    `${JSON.stringify({ generatedAt: new Date().toISOString(), purser: commit, server: relative(REPO_ROOT, server), machine, options: settings, limits: { before, after, yardstick: limits }, aclDecision, scenarios: results, targets }, null, 2)}\n`,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), purser: commit, server: relative(REPO_ROOT, server), machine, options: settings, limits: { before, after, yardstick: limits }, signature: { before: signatureBefore, after: signatureAfter, used: signature }, skipped: SKIPPED, aclDecision, scenarios: results, targets }, null, 2)}\n`,
   );
   log(`Wrote ${relative(process.cwd(), out) || out}`);
   return 0;
+}
+
+/** Scenarios of issue 16 this benchmark does not run yet, and why; printed so that their absence is visible. */
+const SKIPPED = [
+  'Scenario federated (OIDC token, JWKS cached): skipped, not written yet (test/helpers/test-issuer.ts would serve the issuer).',
+  'Scenario ldap (cache warm): skipped, not written yet (needs a slapd started from a temporary slapd.conf).',
+];
+
+/** One RS256 and one ES256 signature's CPU time on one core, with the servers' own keys. */
+async function measureSignatureCosts(context: ScenarioContext, log: (line: string) => void): Promise<SignatureCosts> {
+  const costs = {
+    rs256: await measureSignatureCost('RS256', context.signing.keyPem, 3000),
+    es256: await measureSignatureCost('ES256', context.es256.keyPem, 30000),
+  };
+  log(
+    `One signature's CPU time on one core with the servers' keys (crypto.sign, synchronous, 1800-byte input): ` +
+      `RS256 ${costs.rs256.microseconds.toFixed(0)} µs, ES256 ${costs.es256.microseconds.toFixed(1)} µs`,
+  );
+  return costs;
 }
 
 function gitDescribe(): string {

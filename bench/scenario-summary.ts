@@ -5,14 +5,15 @@ export function scenarioSummary(result: ScenarioResult): string[] {
   const { load } = result;
   const lines = [
     `${load.tokensPerSecond.toFixed(0)} tokens/s, p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms, ` +
-      `peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MB (${result.processes} process${result.processes === 1 ? '' : 'es'}); ` +
+      `peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MB (${result.processes} process${result.processes === 1 ? '' : 'es'}: ` +
+      `primary ${(result.primaryPeakRssBytes / 2 ** 20).toFixed(0)} MB${result.workerPeakRssBytes.map((b) => `, worker ${(b / 2 ** 20).toFixed(0)} MB`).join('')}); ` +
       `${load.ok} tokens, ${load.non2xx} non-2xx, ${load.errors} errors`,
   ];
   if (result.otherCores >= DISTURBED) {
     lines.push(`WARNING: other processes kept ${result.otherCores.toFixed(2)} cores busy meanwhile; these figures are low`);
   }
   lines.push(
-    `server CPU ${result.serverCpu.mainThreadCores.toFixed(2)} cores main thread + ${result.serverCpu.otherThreadsCores.toFixed(2)} other threads; ` +
+    `server CPU ${result.serverCpu.msPerToken.toFixed(3)} ms/token over all its processes; ${result.serverCpu.mainThreadCores.toFixed(2)} cores main thread + ${result.serverCpu.otherThreadsCores.toFixed(2)} other threads; ` +
       `load generator ${result.loadGeneratorCores.toFixed(2)} cores; ` +
       (typeof result.server === 'string'
         ? `server counters unknown (${result.server})`

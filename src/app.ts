@@ -3,6 +3,7 @@ import express from 'express';
 import type { Clock } from './clock.js';
 import type { SnapshotStore } from './config/snapshot-store.js';
 import { NotFoundError } from './errors.js';
+import type { JwksCache } from './authn/federation/jwks-cache.js';
 import type { Directory } from './authn/ldap/directory.js';
 import type { PasswordVerifier } from './authn/password-verifier.js';
 import type { GrantDeps } from './grant/issue-token.js';
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly passwords: PasswordVerifier;
   /** The LDAP directory, when PURSER_LDAP_URL is set: closed on shutdown, checked by the doctor. */
   readonly directory?: Directory | undefined;
+  /** Trusted issuers' signing keys, fetched ahead when a snapshot comes into force. */
+  readonly jwks: JwksCache;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly audit: AuditSink;

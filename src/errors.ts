@@ -144,6 +144,19 @@ export class MethodNotAllowedError extends PurserError {
   }
 }
 
+/**
+ * A regular expression that the linear-time engine cannot compile: bad syntax, or a construct RE2
+ * leaves out because it needs backtracking (backreferences, lookaround). A load-time error; the
+ * ACL compiler turns its message into a ConfigIssue with the file, rule and field.
+ */
+export class RegexSyntaxError extends Error {
+  readonly code = 'ERR_REGEX_SYNTAX';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegexSyntaxError';
+  }
+}
+
 /** One problem in a configuration file, located as precisely as the parser allows. */
 export interface ConfigIssue {
   readonly file: string;

@@ -4,8 +4,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createApp, type AppDeps } from './app.js';
 import { answerClientError } from './http/client-error.js';
 import { createMetricsServer } from './http/metrics-listener.js';
+import { ConnectionLimit } from './http/connection-limit.js';
+import { closeIfSilent } from './http/silent-connection.js';
 import { CredentialCache } from './authn/credential-cache.js';
 import { ApiTokenSource } from './authn/api-token-source.js';
+import { FederationSource } from './authn/federation/federation-source.js';
+import { JwksCache } from './authn/federation/jwks-cache.js';
 import { Directory } from './authn/ldap/directory.js';
 import { LdapSource } from './authn/ldap/ldap-source.js';
 import { IdentityChain } from './authn/chain.js';
@@ -73,6 +77,7 @@ export async function startServer(settings: Settings, options: ServerOptions): P
   const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000 };
   const server = snapshot.tls === undefined ? createServer(limits, app) : createTlsServer({ ...limits, ...tlsOptions(snapshot.tls) }, app);
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = settings.maxConnections;
   server.on('clientError', answerClientError);
   const reloader = new Reloader(settings, store, {
     logger,
@@ -85,9 +90,24 @@ export async function startServer(settings: Settings, options: ServerOptions): P
     },
   });
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
+  const perAddress = new ConnectionLimit(settings.maxConnectionsPerIp, settings.trustedProxies);
+  // Past server.maxConnections, Node closes the connection before 'connection' and emits 'drop'.
+  server.on('drop', () => metrics.connectionsRefused.inc({ reason: 'total' }));
+  server.on('connection', (socket: Socket) => {
+    const release = perAddress.admit(socket.remoteAddress);
+    if (release === undefined) {
+      metrics.connectionsRefused.inc({ reason: 'per_address' });
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    metrics.openConnections.inc();
+    closeIfSilent(socket, limits.headersTimeout, () => metrics.connectionsRefused.inc({ reason: 'silent' }));
+    socket.on('close', () => {
+      release();
+      sockets.delete(socket);
+      metrics.openConnections.dec();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -141,7 +161,7 @@ function tlsOptions(tls: { key: string; cert: string }) {
 export function buildDeps(
   settings: Settings,
   store: SnapshotStore,
-  parts: { logger: Logger; clock: Clock; metrics: Metrics; throttle?: Throttle; auditLog?: AuditLog },
+  parts: { logger: Logger; clock: Clock; metrics: Metrics; throttle?: Throttle; auditLog?: AuditLog; jwks?: JwksCache },
 ): AppDeps {
   const { logger, clock, metrics } = parts;
   const cache = new CredentialCache(settings.authCacheTtl, settings.authCacheSize, clock);
@@ -160,7 +180,8 @@ export function buildDeps(
   // Order matters: tokens are recognised by their shape before any password is checked, and a
   // local user wins over a directory user of the same name.
   const ldap = settings.ldap === undefined ? undefined : ldapSource(settings, { clock, metrics, logger });
-  const chain = new IdentityChain([new ApiTokenSource(), new RefreshTokenSource(), new HtpasswdSource(passwords), ...(ldap ? [ldap] : [])], {
+  const jwks = parts.jwks ?? new JwksCache({ onFetchError: (issuer, err) => logger.warn({ issuer, err: err.message }, 'cannot fetch the signing keys of a trusted issuer; its last good keys, if any, stay in use') });
+  const chain = new IdentityChain([new ApiTokenSource(), new RefreshTokenSource(), new FederationSource(jwks), new HtpasswdSource(passwords), ...(ldap ? [ldap] : [])], {
     clock,
     throttle,
     verifier: passwords,
@@ -173,6 +194,7 @@ export function buildDeps(
     audit: (parts.auditLog ?? createAuditLog(logger, settings.auditLogFile)).sink,
     passwords,
     directory: ldap?.directory,
+    jwks,
     grant: {
       clock,
       chain,
@@ -205,6 +227,7 @@ function ldapSource(settings: Settings, parts: { clock: Clock; metrics: Metrics;
 /** Work to do whenever a snapshot comes into force. */
 export function observeSnapshot(snapshot: Snapshot, deps: AppDeps): void {
   deps.passwords.prepare(snapshot.slowestCost);
+  deps.jwks.warm(snapshot.federation);
   deps.passwords.cache.retain(snapshot.users);
   const certificate = snapshot.signing.certificates[0];
   if (certificate !== undefined) {

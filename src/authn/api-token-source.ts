@@ -1,5 +1,6 @@
-import { failed, NOT_MINE, type Binding, type Identity, type Presented, type SourceAnswer } from '../auth.js';
+import { failed, NOT_MINE, type Binding, type Presented, type SourceAnswer } from '../auth.js';
 import { expired, type ApiToken } from './api-token.js';
+import { API_TOKEN_SOURCE, apiTokenAudit, apiTokenFingerprint, apiTokenIdentity } from './api-token-identity.js';
 import { checksumValid, hashSecret, looksLikeApiToken } from './api-token-secret.js';
 import { constantTimeEqual } from './constant-time.js';
 import type { IdentitySource, SourceContext } from './identity-source.js';
@@ -12,7 +13,7 @@ import type { IdentitySource, SourceContext } from './identity-source.js';
  * for as long as the user exists. Either way the token's scopes cap what it can be granted.
  */
 export class ApiTokenSource implements IdentitySource {
-  readonly name = 'api-token';
+  readonly name = API_TOKEN_SOURCE;
 
   async authenticate(presented: Presented, context: SourceContext): Promise<SourceAnswer> {
     if (presented.kind !== 'password') return NOT_MINE;
@@ -23,7 +24,7 @@ export class ApiTokenSource implements IdentitySource {
     const hash = hashSecret(secret);
     const token = context.snapshot.apiTokens.byHash(hash);
     if (token === undefined || !constantTimeEqual(token.hash, hash)) return failed('api_token_unknown', username);
-    if (token.account !== username) return failed('api_token_wrong_account', username, { audit: auditOf(token) });
+    if (token.account !== username) return failed('api_token_wrong_account', username, { audit: apiTokenAudit(token) });
     return this.#identity(token, context);
   }
 
@@ -31,34 +32,15 @@ export class ApiTokenSource implements IdentitySource {
     const id = binding.values.id;
     const token = typeof id === 'string' ? context.snapshot.apiTokens.byId(id) : undefined;
     // A revoked token is gone from the file; a token made again under the same id has another secret.
-    if (token === undefined || token.account !== account || binding.values.fp !== fingerprint(token)) return failed('api_token_revoked', account);
+    if (token === undefined || token.account !== account || binding.values.fp !== apiTokenFingerprint(token)) return failed('api_token_revoked', account);
     return this.#identity(token, context);
   }
 
   async #identity(token: ApiToken, context: SourceContext): Promise<SourceAnswer> {
-    const audit = auditOf(token);
-    if (expired(token, context.now)) return failed('api_token_expired', token.account, { audit });
-    const binding: Binding = {
-      source: this.name,
-      values: { id: token.id, fp: fingerprint(token) },
-      ...(token.expires === undefined ? {} : { notAfter: token.expires }),
-    };
-    const base = { account: token.account, source: this.name, binding, audit, ...(token.cap === undefined ? {} : { cap: token.cap }) };
-    if (token.robot) {
-      const identity: Identity = { ...base, labels: new Map(token.groups.length > 0 ? [['group', token.groups]] : []) };
-      return { kind: 'identity', identity };
-    }
+    if (expired(token, context.now)) return failed('api_token_expired', token.account, { audit: apiTokenAudit(token) });
+    if (token.robot) return { kind: 'identity', identity: apiTokenIdentity(token, undefined) };
     const user = await context.lookup(token.account);
-    if (user.kind !== 'identity') return failed('api_token_user_gone', token.account, { audit });
-    return { kind: 'identity', identity: { ...base, labels: user.identity.labels } };
+    if (user.kind !== 'identity') return failed('api_token_user_gone', token.account, { audit: apiTokenAudit(token) });
+    return { kind: 'identity', identity: apiTokenIdentity(token, user.identity) };
   }
-}
-
-function auditOf(token: ApiToken): Readonly<Record<string, string>> {
-  return { token_id: token.id, token_name: token.name };
-}
-
-/** Ties a refresh token to this token's secret, not just its id. */
-function fingerprint(token: ApiToken): string {
-  return token.hash.slice('sha256:'.length, 'sha256:'.length + 16);
 }

@@ -44,3 +44,13 @@ export const NO_API_TOKENS: ApiTokenSet = apiTokenSet([]);
 export function expired(token: ApiToken, now: number): boolean {
   return token.expires !== undefined && now >= token.expires;
 }
+
+/**
+ * How the CLI names a token: its id, or ACCOUNT/NAME. An account never contains "/", so the first
+ * "/" separates the two and a name may hold more.
+ */
+export function matchesTokenRef(entry: { readonly id?: unknown; readonly account?: unknown; readonly name?: unknown }, ref: string): boolean {
+  if (entry.id === ref) return true;
+  const slash = ref.indexOf('/');
+  return slash > 0 && entry.account === ref.slice(0, slash) && entry.name === ref.slice(slash + 1);
+}

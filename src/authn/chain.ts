@@ -30,9 +30,10 @@ export interface ChainDeps {
 /**
  * Asks each identity source in turn; the first that does not answer "not mine" decides. Every
  * failure, whoever found it, is one outcome with one response. A password that no source claims
- * is checked against a dummy hash, so an unknown name costs what a wrong password costs. Each
- * failure is counted once by the throttle: inside the source's guard when it had one, otherwise
- * here. The identity gets acl.yml's groups merged into its labels.
+ * is checked against a dummy hash, so an unknown name costs what a wrong password costs.
+ * Only checks that could be guesses (a source's guard) count against the throttle: a failed API,
+ * refresh or federated token cannot be guessed, and counting it would only let a client retrying a
+ * revoked token lock out the password users behind its address. The identity gets acl.yml's groups merged into its labels.
  */
 export class IdentityChain {
   readonly #sources: readonly IdentitySource[];
@@ -53,18 +54,15 @@ export class IdentityChain {
     if (recentKey !== undefined && this.#recent.has(recentKey, now)) {
       return { ok: false, reason: 'repeated_failure', account: (presented as { username: string }).username };
     }
-    let guarded = false;
-    const context = this.#context(request, () => {
-      guarded = true;
-    });
+    const context = this.#context(request);
     const answer = await this.#ask(presented, context);
     if (answer.kind === 'identity') {
       const labels = mergeLabels(request.snapshot.acl.labelsFor(answer.identity.account), answer.identity.labels);
       return { ok: true, identity: { ...answer.identity, labels }, ...(answer.reuse === undefined ? {} : { reuse: answer.reuse }) };
     }
     const refusal = answer.kind === 'failed' ? answer : { reason: 'no_source', account: '', throttle: 'count' as const };
-    if (!guarded && refusal.throttle !== 'void') await this.#countFailure(request.throttleKey, refusal.account);
-    if (recentKey !== undefined) this.#recent.add(recentKey, this.#deps.clock.now());
+    // An outage (a directory or issuer out of reach) is not the client's mistake: its retry is a new attempt.
+    if (recentKey !== undefined && refusal.throttle !== 'void') this.#recent.add(recentKey, this.#deps.clock.now());
     return { ok: false, reason: refusal.reason, account: refusal.account, ...('audit' in refusal && refusal.audit !== undefined ? { audit: refusal.audit } : {}) };
   }
 
@@ -83,7 +81,7 @@ export class IdentityChain {
     });
   }
 
-  #context(request: ChainRequest, onGuard: () => void): SourceContext {
+  #context(request: ChainRequest): SourceContext {
     const { throttle } = this.#deps;
     const context: SourceContext = {
       snapshot: request.snapshot,
@@ -91,7 +89,6 @@ export class IdentityChain {
       ip: request.ip,
       now: Math.floor(this.#deps.clock.now() / 1000),
       guard: async (account, check) => {
-        onGuard();
         const reservation = await throttle.reserve({ ip: request.throttleKey, account });
         let outcome: 'success' | 'failure' | 'void' = 'void';
         try {
@@ -117,15 +114,5 @@ export class IdentityChain {
       },
     };
     return context;
-  }
-
-  /** A failure found without a guard (an invalid token) still counts; a locked client stays refused later. */
-  async #countFailure(ip: string, account: string): Promise<void> {
-    try {
-      const reservation = await this.#deps.throttle.reserve({ ip, account: account === '' ? undefined : account });
-      await reservation.settle('failure');
-    } catch {
-      // Already locked: the failure changes nothing, and the client gets its 401.
-    }
   }
 }

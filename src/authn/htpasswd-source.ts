@@ -30,8 +30,10 @@ export class HtpasswdSource implements IdentitySource {
     const user = users.get(presented.username);
     if (user === undefined) return NOT_MINE;
     const password = presented.password.reveal();
-    if (this.#verifier.remembered(user, presented.username, password)) return { kind: 'identity', identity: identityOf(user) };
+    // The cache is asked inside the guard: answered before it, a locked client would learn which
+    // of its guesses is the password a real user logged in with a minute ago (200 against 429).
     return context.guard(user.name, async () => {
+      if (this.#verifier.remembered(user, presented.username, password)) return { kind: 'identity', identity: identityOf(user) };
       const unusable = password === '' ? 'empty_password' : Buffer.byteLength(password) > MAX_PASSWORD_BYTES ? 'password_too_long' : undefined;
       if (unusable !== undefined) {
         await this.#verifier.verifyUnknown(password, slowestCost);

@@ -119,9 +119,11 @@ function compileRule(node: unknown, index: number, reportIssue: Report): Compile
   // Fields whose capture groups others refer to are matched first; among the rest, fields with a
   // literal prefix go first, since that test rejects most requests for other names cheaply.
   fields.sort(([, a], [, b]) => a.captureRefs.length - b.captureRefs.length || Number(b.prefix !== '') - Number(a.prefix !== ''));
+  const captured = [...new Set([...fields, ...labels].flatMap(([, pattern]) => pattern.captureRefs.map((ref) => ref.field)))];
   return {
     ref: typeof comment === 'string' ? { index, comment, matched: written } : { index, matched: written },
     fields,
+    captured,
     ip,
     labels,
     actions,

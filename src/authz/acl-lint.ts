@@ -71,11 +71,11 @@ function patternCovers(field: Field, outer: Pattern, inner: Pattern | undefined)
   if (inner === undefined) return false;
   if (outer.text === inner.text) return true;
   const static_ = outer.captureRefs.length === 0 && !outer.text.includes('${');
-  return static_ && inner.literal !== undefined && outer.exec(inner.literal, NOTHING, {}) !== null;
+  return static_ && inner.literal !== undefined && outer.test(inner.literal, NOTHING, {});
 }
 
 function matchesAnonymous(rule: CompiledRule): boolean {
   if (rule.labels.length > 0) return false;
   const account = rule.fields.find(([field]) => field === 'account')?.[1];
-  return account === undefined || (account.captureRefs.length === 0 && !account.text.includes('${') && account.exec('', NOTHING, {}) !== null);
+  return account === undefined || (account.captureRefs.length === 0 && !account.text.includes('${') && account.test('', NOTHING, {}));
 }

@@ -1,4 +1,6 @@
 import type { Labels } from '../auth.js';
+import { globToRe2 } from './glob-to-re2.js';
+import { compileRe2, endsInsideQuote, isRegexText, quoteRe2, type LinearRegex, type RegexMatch } from './linear-regex.js';
 
 /** The request fields a pattern can be matched against or refer to. */
 export type Field = 'account' | 'type' | 'name' | 'service';
@@ -17,17 +19,18 @@ export interface CaptureRef {
 }
 
 type Part =
-  | { readonly kind: 'source'; readonly source: string }
+  | { readonly kind: 'source'; readonly source: string; readonly raw: string }
   | { readonly kind: 'value'; readonly field: Field }
   | { readonly kind: 'capture'; readonly ref: CaptureRef }
   | { readonly kind: 'label'; readonly key: string };
 
 /**
- * A compiled ACL pattern. `/.../` is a regular expression, unanchored as in cesanta/docker_auth
- * (write ^ and $ to anchor). Anything else is a glob matched against the whole value, in which `*`
- * and `?` stop at '/', `**` crosses it, `[...]` is a character class and `\` escapes.
- * Placeholders (`${account}`, `${name}`, `${type}`, `${service}`, `${account:1}`, `${labels:group}`)
- * are filled in at match time with the request's values, escaped so that they match literally.
+ * A compiled ACL pattern. `/.../` is a regular expression in Go's RE2 syntax, unanchored as in
+ * cesanta/docker_auth (write ^ and $ to anchor). Anything else is a glob matched against the whole
+ * value, in which `*` and `?` stop at '/', `**` crosses it, `[...]` is a character class and `\`
+ * escapes. Placeholders (`${account}`, `${name}`, `${type}`, `${service}`, `${account:1}`,
+ * `${labels:group}`) are filled in at match time with the request's values, quoted so that they
+ * match literally. Both kinds run on the linear-time engine: no value can make a match backtrack.
  */
 export interface Pattern {
   readonly text: string;
@@ -41,63 +44,133 @@ export interface Pattern {
   readonly matchesEverything: boolean;
   /** Every value the pattern matches starts with this ('' when nothing is certain). */
   readonly prefix: string;
-  /** Matches the value; returns the match (with groups) or null. */
-  exec(value: string, values: MatchValues, captures: Captures): RegExpExecArray | null;
+  /** True when the pattern matches the value. */
+  test(value: string, values: MatchValues, captures: Captures): boolean;
+  /** Matches the value; returns the match with its groups (`[]` when it has none), or null. */
+  exec(value: string, values: MatchValues, captures: Captures): RegexMatch | null;
 }
 
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 const CACHE_LIMIT = 256;
+/** The match of a pattern without capture groups: nothing to capture, nothing to allocate. */
+const MATCHED: RegexMatch = Object.freeze([]);
+const NO_VALUES: MatchValues = { account: '', type: '', name: '', service: '', labels: new Map() };
 
 export function compilePattern(text: string): Pattern {
-  const isRegex = text.length > 2 && text.startsWith('/') && text.endsWith('/');
-  let body = isRegex ? text.slice(1, -1) : text;
-  let flags = '';
-  if (isRegex) {
-    // Patterns written for docker_auth use Go's RE2 syntax; accept its two common spellings.
-    if (body.startsWith('(?i)')) {
-      body = body.slice(4);
-      flags = 'i';
-    }
-    body = body.replaceAll('(?P<', '(?<');
-  }
+  const isRegex = isRegexText(text);
+  const body = isRegex ? text.slice(1, -1) : text;
   const parts = splitPlaceholders(body, isRegex);
   const dynamic = parts.some((part) => part.kind !== 'source');
-  const anchored = (source: string): string => (isRegex ? source : `^${source}$`);
-  const probeSource = anchored(parts.map((p) => (p.kind === 'source' ? p.source : '(?:)')).join(''));
-  let probe: RegExp;
-  try {
-    probe = new RegExp(probeSource, flags);
-  } catch (err) {
-    throw new Error(`invalid regular expression ${text}: ${(err as Error).message}`);
-  }
-  const groups = isRegex ? (new RegExp(`${probeSource}|`, flags).exec('')?.length ?? 1) - 1 : 0;
-  const captureRefs = parts.flatMap((p) => (p.kind === 'capture' ? [p.ref] : []));
+  // A glob covers the whole value, and its `**` crosses every character, newlines included.
+  const wrap = (source: string): string => (isRegex ? source : `(?s)^${source}$`);
   const literal = !isRegex && !dynamic && !/[*?[\\]/.test(text) ? text : undefined;
+  const prefix = isRegex ? regexPrefix(body) : globPrefix(body);
+  const plain = isRegex ? undefined : plainGlob(parts);
+  // A plain glob is decided by comparing strings, so only the others need the engine. They are
+  // compiled now, so bad syntax is refused at load, placeholders standing in as empty groups.
+  const probe =
+    plain === undefined ? compileRe2(wrap(parts.map((p) => (p.kind === 'source' ? p.source : '(?:)')).join('')), text) : undefined;
+  const groups = isRegex ? (probe?.groups ?? 0) : 0;
+  const captureRefs = parts.flatMap((p) => (p.kind === 'capture' ? [p.ref] : []));
   const matchesEverything =
     (!isRegex && text === '**') || (isRegex && !dynamic && ['', '.*', '^.*', '.*$', '^.*$'].includes(body));
 
-  const prefix = isRegex ? (flags === '' ? regexPrefix(body) : '') : globPrefix(body);
-  const cache = new Map<string, RegExp>();
-  const exec = (value: string, values: MatchValues, captures: Captures): RegExpExecArray | null => {
-    // Most rules of a long ACL are about other names: a prefix test turns them away cheaply.
-    if (prefix !== '' && !value.startsWith(prefix)) return null;
-    if (!dynamic) return probe.exec(value);
+  const cache = new Map<string, LinearRegex>();
+  const filled = (values: MatchValues, captures: Captures): LinearRegex | undefined => {
     let source = '';
     for (const part of parts) {
       const piece = fill(part, values, captures);
-      if (piece === undefined) return null;
+      if (piece === undefined) return undefined;
       source += piece;
     }
-    source = anchored(source);
+    source = wrap(source);
     let regex = cache.get(source);
     if (regex === undefined) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
-      regex = new RegExp(source, flags);
+      // Quoted values keep the source valid; only RE2's size limit could refuse it, and then the
+      // request fails rather than the rule silently not matching.
+      regex = compileRe2(source, text);
       cache.set(source, regex);
     }
+    return regex;
+  };
+  const required = plain === undefined && !isRegex && !dynamic ? globRequired(body) : '';
+  /** The answer, when a string comparison has it; otherwise the regex that will. */
+  const decide = (value: string, values: MatchValues, captures: Captures): boolean | LinearRegex => {
+    // Most rules of a long ACL are about other names: a prefix test turns them away cheaply, and
+    // so does a glob's literal text (`*/secret-*`), before the engine runs.
+    if (prefix !== '' && !value.startsWith(prefix)) return false;
+    if (required !== '' && !value.includes(required)) return false;
+    if (plain !== undefined) return plainMatches(plain, value, values, captures);
+    if (!dynamic && probe !== undefined) return probe;
+    return filled(values, captures) ?? false;
+  };
+  const test = (value: string, values: MatchValues, captures: Captures): boolean => {
+    const regex = decide(value, values, captures);
+    return typeof regex === 'boolean' ? regex : regex.test(value);
+  };
+  const exec = (value: string, values: MatchValues, captures: Captures): RegexMatch | null => {
+    const regex = decide(value, values, captures);
+    if (typeof regex === 'boolean') return regex ? MATCHED : null;
+    if (groups === 0) return regex.test(value) ? MATCHED : null;
     return regex.exec(value);
   };
-  return { text, kind: isRegex ? 'regex' : 'glob', groups, captureRefs, literal, matchesEverything, prefix, exec };
+  return { text, kind: isRegex ? 'regex' : 'glob', groups, captureRefs, literal, matchesEverything, prefix, test, exec };
+}
+
+/**
+ * A glob of plain text and request values (`alice`, `${account}`, `${account:1}-ci`), or one of
+ * those followed by `**` (`team-a/**`, `${account}/**`): the value must equal the parts joined, or
+ * start with them. Most ACL rules are of this kind; no engine needs to run for them.
+ */
+interface PlainGlob {
+  readonly head: readonly Part[];
+  readonly open: boolean;
+  /** The head joined, when it has no placeholders. */
+  readonly fixed: string | undefined;
+}
+
+function plainGlob(parts: readonly Part[]): PlainGlob | undefined {
+  const last = parts.at(-1);
+  const open = last?.kind === 'source' && last.raw.endsWith('**');
+  const head = open ? [...parts.slice(0, -1), { kind: 'source', source: '', raw: last.raw.slice(0, -2) } as const] : parts;
+  const isPlain = (part: Part): boolean =>
+    part.kind === 'value' || part.kind === 'capture' || (part.kind === 'source' && !/[*?[\\]/.test(part.raw));
+  if (!head.every(isPlain)) return undefined;
+  const fixed = head.every((part) => part.kind === 'source') ? head.map((part) => plainPiece(part, NO_VALUES, {})).join('') : undefined;
+  return { head, open, fixed };
+}
+
+function plainMatches(plain: PlainGlob, value: string, values: MatchValues, captures: Captures): boolean {
+  if (plain.fixed !== undefined) return plain.open ? value.startsWith(plain.fixed) : value === plain.fixed;
+  let expected = '';
+  for (const part of plain.head) {
+    const piece = plainPiece(part, values, captures);
+    // As in fill(): a group that took no part gives no value, and no match.
+    if (piece === undefined) return false;
+    expected += piece;
+  }
+  return plain.open ? value.startsWith(expected) : value === expected;
+}
+
+/** A part of a plain glob as the text it stands for (unquoted: no engine reads it). */
+function plainPiece(part: Part, values: MatchValues, captures: Captures): string | undefined {
+  switch (part.kind) {
+    case 'source':
+      return part.raw;
+    case 'value':
+      return values[part.field];
+    case 'capture':
+      return captures[part.ref.field]?.[part.ref.group];
+    case 'label':
+      return undefined;
+  }
+}
+
+/** The longest text between a glob's wildcards: every value it matches contains it. */
+function globRequired(glob: string): string {
+  if (/[[\\]/.test(glob)) return '';
+  return glob.split(/[*?]+/).reduce((longest, piece) => (piece.length > longest.length ? piece : longest), '');
 }
 
 /** The literal start of a glob: everything before its first wildcard, class, escape or placeholder. */
@@ -132,26 +205,22 @@ function regexPrefix(source: string): string {
   return out;
 }
 
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
 function fill(part: Part, values: MatchValues, captures: Captures): string | undefined {
   switch (part.kind) {
     case 'source':
       return part.source;
     case 'value':
-      return escapeRegex(values[part.field]);
+      return quoteRe2(values[part.field]);
     case 'capture': {
       // A group that did not take part in the match gives no value, and the rule does not match:
       // an empty substitution could silently widen it.
       const captured = captures[part.ref.field]?.[part.ref.group];
-      return captured === undefined ? undefined : escapeRegex(captured);
+      return captured === undefined ? undefined : quoteRe2(captured);
     }
     case 'label': {
       const labelValues = values.labels.get(part.key);
       if (!labelValues || labelValues.length === 0) return undefined;
-      return `(?:${labelValues.map(escapeRegex).join('|')})`;
+      return `(?:${labelValues.map(quoteRe2).join('|')})`;
     }
   }
 }
@@ -161,10 +230,13 @@ function splitPlaceholders(body: string, isRegex: boolean): Part[] {
   let last = 0;
   const pushText = (text: string): void => {
     if (text.includes('${')) throw new Error(`unclosed placeholder in ${JSON.stringify(body)}`);
-    if (text !== '') parts.push({ kind: 'source', source: isRegex ? text : globToRegex(text) });
+    if (text !== '') parts.push({ kind: 'source', source: isRegex ? text : globToRe2(text), raw: text });
   };
   for (const match of body.matchAll(PLACEHOLDER)) {
     pushText(body.slice(last, match.index));
+    if (isRegex && endsInsideQuote(body.slice(0, match.index))) {
+      throw new Error(`placeholder ${match[0]} inside \\Q...\\E would keep its quoting backslashes; end the \\Q...\\E before it`);
+    }
     parts.push(parsePlaceholder(match[1] ?? ''));
     last = match.index + match[0].length;
   }
@@ -185,66 +257,3 @@ function parsePlaceholder(inner: string): Part {
   );
 }
 
-/** Translates glob syntax to regex source (without anchors). */
-function globToRegex(glob: string): string {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] as string;
-    if (ch === '\\') {
-      const next = glob[++i];
-      if (next === undefined) throw new Error(`pattern ${JSON.stringify(glob)} ends with a lone backslash`);
-      out += escapeRegex(next);
-    } else if (ch === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        // `a/**/b` also matches `a/b`, as in .gitignore.
-        if (glob[i + 1] === '/') {
-          i++;
-          out += '(?:.*/)?';
-        } else {
-          out += '.*';
-        }
-      } else {
-        out += '[^/]*';
-      }
-    } else if (ch === '?') {
-      out += '[^/]';
-    } else if (ch === '[') {
-      const end = classEnd(glob, i);
-      out += `(?!/)${classToRegex(glob.slice(i + 1, end))}`;
-      i = end;
-    } else {
-      out += escapeRegex(ch);
-    }
-  }
-  return out;
-}
-
-function classEnd(glob: string, open: number): number {
-  for (let i = open + 1; i < glob.length; i++) {
-    if (glob[i] === '\\') i++;
-    else if (glob[i] === ']' && i > open + 1) return i;
-  }
-  throw new Error(`pattern ${JSON.stringify(glob)} has an unclosed "["`);
-}
-
-function classToRegex(inner: string): string {
-  let body = inner;
-  let negate = '';
-  if (body.startsWith('^') || body.startsWith('!')) {
-    negate = '^';
-    body = body.slice(1);
-  }
-  if (body === '') throw new Error('empty character class "[]"');
-  let out = '';
-  for (let i = 0; i < body.length; i++) {
-    let ch = body[i] as string;
-    if (ch === '\\') ch = body[++i] ?? '\\';
-    else if (ch === '-' && i > 0 && i < body.length - 1) {
-      out += '-';
-      continue;
-    }
-    out += /[\\\]^[-]/.test(ch) ? `\\${ch}` : ch;
-  }
-  return `[${negate}${out}]`;
-}

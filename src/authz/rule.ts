@@ -7,6 +7,8 @@ export interface CompiledRule {
   readonly ref: RuleRef;
   /** Field patterns, ordered so that fields whose captures others use are matched first. */
   readonly fields: ReadonlyArray<readonly [Field, Pattern]>;
+  /** Fields whose capture groups other conditions use (`${account:1}`); only they pay for groups. */
+  readonly captured: readonly Field[];
   readonly ip: readonly IpRange[] | undefined;
   readonly labels: ReadonlyArray<readonly [string, Pattern]>;
   /** The rule's actions; `["*"]` grants whatever is asked, `[]` is an explicit deny. */
@@ -22,16 +24,18 @@ export function ruleMatches(rule: CompiledRule, values: MatchValues, ip: string 
   }
   let captures: Captures = NO_CAPTURES;
   for (const [field, pattern] of rule.fields) {
+    if (!rule.captured.includes(field)) {
+      if (!pattern.test(values[field], values, captures)) return false;
+      continue;
+    }
     const match = pattern.exec(values[field], values, captures);
     if (match === null) return false;
-    if (pattern.groups > 0) {
-      if (captures === NO_CAPTURES) captures = {};
-      captures[field] = match;
-    }
+    if (captures === NO_CAPTURES) captures = {};
+    captures[field] = match;
   }
   for (const [key, pattern] of rule.labels) {
     const labelValues = values.labels.get(key);
-    if (!labelValues?.some((value) => pattern.exec(value, values, captures) !== null)) return false;
+    if (!labelValues?.some((value) => pattern.test(value, values, captures))) return false;
   }
   return true;
 }

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { epochSeconds, systemClock } from '../clock.js';
 import { buildSnapshot, type Snapshot } from '../config/snapshot.js';
 import { readSources, readText } from '../config/source-files.js';
+import { checkApiTokens } from '../doctor/check-api-tokens.js';
+import { checkLdap } from '../doctor/check-ldap.js';
 import { checkExpiry, checkTlsFile } from '../doctor/check-expiry.js';
 import { checkRealm } from '../doctor/check-realm.js';
 import { checkTokenSettings } from '../doctor/check-settings.js';
@@ -17,7 +19,7 @@ import { readRegistryConfig } from './registry-config-file.js';
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: "check the registry's config.yml against purser and say how to fix what is wrong",
-  help: `Usage: purser doctor [--registry-config PATH] [--ca FILE]
+  help: `Usage: purser doctor [--registry-config PATH] [--ca FILE] [--ldap-user NAME]
 
 Reads the registry's config.yml (default /etc/docker/registry/config.yml; REGISTRY_AUTH_TOKEN_* variables
 override it, as they do for the registry) and checks it against purser's settings and files:
@@ -27,15 +29,20 @@ override it, as they do for the registry) and checks it against purser's setting
   - the rootcertbundle (and JWKS file) trust purser's current signing key, in the key ID mode purser uses
   - the signing certificate and TLS certificates have not expired and are not about to
   - the realm is reachable, its TLS certificate names its host, and a token it issues would be accepted
+  - API tokens (PURSER_API_TOKENS): warns about tokens that have expired or expire within 14 days, tokens
+    that never expire, and personal tokens whose user is no longer in users.htpasswd
+  - the LDAP directory (PURSER_LDAP_URL): reachable, TLS verified, the service account binds; with
+    --ldap-user NAME, that the user is found once and the groups purser would see
 
 Each problem comes with what the registry or client would log, and the fix. Paths in config.yml are read
 as the registry sees them: run doctor where they exist.
 
-  --ca FILE   also trust this CA when checking the realm's TLS (e.g. certs/ca/ca.crt)
+  --ca FILE          also trust this CA when checking the realm's TLS (e.g. certs/ca/ca.crt)
+  --ldap-user NAME   look this directory user up and list its groups
 
 Exit status: 0 when nothing is wrong (warnings allowed), 1 when something is.
 `,
-  options: { 'registry-config': { type: 'string' }, ca: { type: 'string' } },
+  options: { 'registry-config': { type: 'string' }, ca: { type: 'string' }, 'ldap-user': { type: 'string' } },
   positionals: { min: 0, max: 0 },
   async run(args, io) {
     const settings = settingsFor(io);
@@ -46,8 +53,9 @@ Exit status: 0 when nothing is wrong (warnings allowed), 1 when something is.
 
     let snapshot: Snapshot | undefined;
     try {
-      snapshot = buildSnapshot(settings, await readSources(settings));
-      findings.push(ok(`purser's configuration loads: ${snapshot.acl.rules.length} ACL rule(s), ${snapshot.users.size} user(s), key ${snapshot.kid}`));
+      // A report, not a swap: no need to wait for files to settle (a half-written one is reported).
+      snapshot = buildSnapshot(settings, await readSources(settings, { settleMs: 0 }));
+      findings.push(ok(`purser's configuration loads: ${snapshot.acl.rules.length} ACL rule(s), ${snapshot.users.size} user(s), ${snapshot.apiTokens.entries.length} API token(s), key ${snapshot.kid}`));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const issue of err.issues) findings.push({ level: 'error', what: `purser cannot load its configuration: ${formatIssue(issue)}`, fix: 'correct the file; purser check commands: purser acl check, purser user list' });
@@ -85,6 +93,8 @@ Exit status: 0 when nothing is wrong (warnings allowed), 1 when something is.
         ),
       );
     }
+    if (settings.ldap !== undefined) findings.push(...(await checkLdap(settings.ldap, stringOption(args, 'ldap-user'))));
+    if (snapshot !== undefined) findings.push(...checkApiTokens(snapshot.apiTokens, snapshot.users, Math.floor(now / 1000)));
     if (settings.tlsCertFile !== undefined) {
       findings.push(...(await checkTlsFile("purser's TLS certificate", settings.tlsCertFile, undefined, now, 'purser certs tls --host … and set PURSER_TLS_CERT/PURSER_TLS_KEY to the new files')));
     }

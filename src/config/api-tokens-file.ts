@@ -7,8 +7,8 @@ const KEYS = ['id', 'account', 'name', 'robot', 'hash', 'scopes', 'groups', 'exp
 const ID = /^[a-z0-9_-]{6,64}$/;
 const HASH = /^sha256:[0-9a-f]{64}$/;
 const ACCOUNT_FORBIDDEN = /[\s\p{Cc}:/]/u;
-// RFC 3339 date-time with a zone: 2026-12-01T09:00:00Z or +01:00.
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
+/** RFC 3339 date-time with a zone: 2026-12-01T09:00:00Z or +01:00. */
+export const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/i;
 
 /**
  * Validates the API tokens file: a list of entries (an empty file is no tokens). Every problem is
@@ -73,7 +73,8 @@ function parseEntry(node: unknown, fail: (field: string, message: string) => voi
   const id = text('id', true);
   if (id !== undefined && !ID.test(id)) bad('id', 'must be 6 to 64 lowercase letters, digits, "_" or "-"');
   const account = text('account', true);
-  if (account !== undefined && ACCOUNT_FORBIDDEN.test(account)) bad('account', 'cannot contain spaces, control characters, ":" or "/"');
+  const accountProblem = account === undefined ? undefined : checkTokenAccount(account);
+  if (accountProblem !== undefined) bad('account', accountProblem);
   const name = text('name', true);
   const hash = text('hash', true);
   if (hash !== undefined && !HASH.test(hash)) bad('hash', 'must be sha256: and 64 lowercase hex digits (the SHA-256 of the secret)');
@@ -96,6 +97,15 @@ function parseEntry(node: unknown, fail: (field: string, message: string) => voi
   const comment = text('comment', false);
   if (!ok || id === undefined || account === undefined || name === undefined || hash === undefined || typeof created !== "number" || expires === null) return undefined;
   return { id, account, name, robot, hash, scopes, cap, groups, expires, created, comment, line };
+}
+
+/**
+ * What an API token's account may be called. "/" would let `${account}/**` rules reach into another
+ * namespace, ":" cannot pass through HTTP Basic, and spaces or control characters are mistakes.
+ */
+export function checkTokenAccount(account: string): string | undefined {
+  if (account === '') return 'must be a non-empty string';
+  return ACCOUNT_FORBIDDEN.test(account) ? 'cannot contain spaces, control characters, ":" or "/"' : undefined;
 }
 
 /** RFC 3339 (js-yaml may already have made a Date of it), or `never` where allowed; null when invalid. */

@@ -23,6 +23,8 @@ export interface Settings {
   /** Accepted service names; the first is used when a request names none. */
   readonly services: readonly string[];
   readonly tokenTtl: number;
+  /** Seconds within which identical grants share one signed token; 0: every token is signed anew. */
+  readonly grantReuse: number;
   readonly refreshTtl: number;
   readonly kidFormat: KidFormat;
   readonly signingKeyFile: string;
@@ -31,6 +33,8 @@ export interface Settings {
   readonly aclFile: string;
   /** API tokens (PURSER_API_TOKENS); a missing file is no API tokens. */
   readonly apiTokensFile: string;
+  /** Trusted OIDC issuers (PURSER_FEDERATION); a missing file trusts none. */
+  readonly federationFile: string;
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
   readonly logLevel: string;
@@ -50,7 +54,16 @@ export interface Settings {
   readonly authCacheSize: number;
   readonly workers: number;
   readonly reloadInterval: number;
+  /**
+   * Seconds a configuration file must have been left alone before it is used; 0 uses it at once
+   * (a file that changes while it is read is still read again).
+   */
+  readonly reloadSettle: number;
   readonly shutdownTimeout: number;
+  /** Open connections at most, per process (server.maxConnections). */
+  readonly maxConnections: number;
+  /** Open connections at most from one client address; trusted proxies are not limited. */
+  readonly maxConnectionsPerIp: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -144,6 +157,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     issuer: str('PURSER_ISSUER', 'purser'),
     services,
     tokenTtl: seconds('PURSER_TOKEN_TTL', '300', 60),
+    grantReuse: seconds('PURSER_GRANT_REUSE', '0', 0),
     refreshTtl: seconds('PURSER_REFRESH_TTL', '90d', 60),
     kidFormat: kidFormat as KidFormat,
     signingKeyFile: path('PURSER_SIGNING_KEY', 'certs/token.key'),
@@ -151,6 +165,7 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     htpasswdFile: path('PURSER_HTPASSWD', 'users.htpasswd'),
     aclFile: path('PURSER_ACL', 'acl.yml'),
     apiTokensFile: path('PURSER_API_TOKENS', 'api-tokens.yml'),
+    federationFile: path('PURSER_FEDERATION', 'federation.yml'),
     tlsCertFile: tlsCertFile && resolve(cwd, tlsCertFile),
     tlsKeyFile: tlsKeyFile && resolve(cwd, tlsKeyFile),
     logLevel,
@@ -173,7 +188,10 @@ export function loadSettings(env: Env, cwd: string = process.cwd()): Settings {
     authCacheSize: integer('PURSER_AUTH_CACHE_SIZE', 10_000, 0),
     workers,
     reloadInterval: seconds('PURSER_RELOAD_INTERVAL', '5', 0),
+    reloadSettle: seconds('PURSER_RELOAD_SETTLE', '2', 0),
     shutdownTimeout: seconds('PURSER_SHUTDOWN_TIMEOUT', '10', 0),
+    maxConnections: integer('PURSER_MAX_CONNECTIONS', 10_000, 1),
+    maxConnectionsPerIp: integer('PURSER_MAX_CONNECTIONS_PER_IP', 256, 1),
   };
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(settings);

@@ -1,9 +1,10 @@
 import type { Snapshot } from './snapshot.js';
 
+/** How the last reload went, as /readyz shows it: no file names or messages, only how many problems. */
 export interface ReloadRecord {
   readonly at: string;
   readonly ok: boolean;
-  readonly error?: string;
+  readonly problems?: number;
 }
 
 /**
@@ -35,8 +36,8 @@ export class SnapshotStore {
     if (this.#lastReload?.ok === false) this.#lastReload = { at: now.toISOString(), ok: true };
   }
 
-  refuse(error: string, now: Date = new Date()): void {
-    this.#lastReload = { at: now.toISOString(), ok: false, error };
+  refuse(problems: number, now: Date = new Date()): void {
+    this.#lastReload = { at: now.toISOString(), ok: false, problems };
   }
 
   /** What /readyz reports: the configuration in force and how the last reload went. */

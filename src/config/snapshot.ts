@@ -3,7 +3,9 @@ import { compileAcl } from '../authz/acl-compile.js';
 import type { Acl } from '../authz/acl.js';
 import type { ApiTokenSet } from '../authn/api-token.js';
 import { parseHtpasswd, type UserRecord } from '../authn/htpasswd.js';
+import type { TrustedIssuer } from '../authn/federation/trusted-issuer.js';
 import { parseApiTokens } from './api-tokens-file.js';
+import { parseFederation } from './federation-file.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { REFRESH_TYP } from '../authn/refresh-token.js';
 import { createJwsSigner, type JwsSigner } from '../token/jws.js';
@@ -19,6 +21,8 @@ export interface SourceTexts {
   readonly users: string;
   /** The API tokens file; absent or "" when it does not exist. */
   readonly apiTokens?: string;
+  /** The federation file; absent or "" when it does not exist. */
+  readonly federation?: string;
   readonly signingKey: string;
   readonly signingCert: string;
   /** PURSER_TLS_KEY and PURSER_TLS_CERT, when purser serves TLS itself. */
@@ -35,6 +39,8 @@ export interface Snapshot {
   readonly acl: Acl;
   readonly users: ReadonlyMap<string, UserRecord>;
   readonly apiTokens: ApiTokenSet;
+  /** Trusted OIDC issuers, in file order. */
+  readonly federation: readonly TrustedIssuer[];
   /** The highest bcrypt cost in users.htpasswd: every failed password check takes as long as one of this cost. */
   readonly slowestCost: number;
   readonly signing: SigningMaterial;
@@ -48,7 +54,7 @@ export interface Snapshot {
   /** The TLS key and certificate chain to serve, checked to belong together. */
   readonly tls: { readonly key: string; readonly cert: string } | undefined;
   /** Content hashes of the sources, to tell what a reload changed. */
-  readonly versions: { readonly acl: string; readonly users: string; readonly apiTokens: string; readonly keys: string; readonly tls: string };
+  readonly versions: { readonly acl: string; readonly users: string; readonly apiTokens: string; readonly federation: string; readonly keys: string; readonly tls: string };
 }
 
 /** Builds a snapshot from file contents; parts whose source did not change are taken from `previous`. */
@@ -57,6 +63,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     acl: digest(texts.acl),
     users: digest(texts.users),
     apiTokens: digest(texts.apiTokens ?? ''),
+    federation: digest(texts.federation ?? ''),
     keys: digest(`${texts.signingKey}\0${texts.signingCert}`),
     tls: texts.tls === undefined ? '' : digest(`${texts.tls.key}\0${texts.tls.cert}`),
   };
@@ -96,12 +103,20 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
           if (parsed.tokens === undefined) throw new ConfigError(parsed.issues);
           return parsed.tokens;
         });
+  const federation =
+    reuse && previous.versions.federation === versions.federation
+      ? previous.federation
+      : collect(() => {
+          const parsed = parseFederation(parseYamlDocument(texts.federation ?? '', settings.federationFile));
+          if (parsed.issuers === undefined) throw new ConfigError(parsed.issues);
+          return parsed.issuers;
+        });
   const keys =
     reuse && previous.versions.keys === versions.keys
       ? previous
       : collect(() => signingParts(settings, texts));
   const tls = texts.tls === undefined ? undefined : collect(() => checkTls(settings, texts.tls as { key: string; cert: string }));
-  if (acl === undefined || users === undefined || apiTokens === undefined || keys === undefined || (texts.tls !== undefined && tls === undefined)) {
+  if (acl === undefined || users === undefined || apiTokens === undefined || federation === undefined || keys === undefined || (texts.tls !== undefined && tls === undefined)) {
     throw new ConfigError(issues);
   }
 
@@ -110,6 +125,7 @@ export function buildSnapshot(settings: Settings, texts: SourceTexts, previous?:
     acl,
     users,
     apiTokens,
+    federation,
     slowestCost: slowestCost(users),
     signing: keys.signing,
     kid: keys.kid,

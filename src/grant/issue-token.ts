@@ -34,14 +34,15 @@ export async function issueToken(request: TokenRequest, snapshot: Snapshot, deps
     presentedRefreshToken,
   });
   trace.jti = minted.jti;
+  if (minted.reused) trace.reused = true;
   return {
     identity,
     service,
     decisions,
     accessToken: minted.accessToken,
     jti: minted.jti,
-    expiresIn: snapshot.settings.tokenTtl,
-    issuedAt: new Date(now * 1000).toISOString().replace('.000Z', 'Z'),
+    expiresIn: minted.expiresIn,
+    issuedAt: new Date(minted.issuedAt * 1000).toISOString().replace('.000Z', 'Z'),
     refreshToken: minted.refreshToken,
   };
 }

@@ -1,7 +1,7 @@
 import type { Decision, Identity, Presented, Scope } from '../auth.js';
 
 /** How the client proved who it is. GET with Basic credentials is a password grant too. */
-export type GrantType = 'password' | 'refresh_token' | 'anonymous';
+export type GrantType = 'password' | 'refresh_token' | 'token_exchange' | 'anonymous';
 
 /** A token request, parsed from GET query or POST form, independent of HTTP from here on. */
 export interface TokenRequest {
@@ -42,6 +42,8 @@ export interface GrantTrace {
   decisions?: readonly Decision[];
   failure?: string;
   jti?: string;
+  /** The access token is one shared with an identical grant (PURSER_GRANT_REUSE). */
+  reused?: boolean;
   /** Source-specific audit fields of the identity (an API token's id and name). */
   identityAudit?: Readonly<Record<string, string>>;
 }

@@ -14,7 +14,7 @@ const GET_PARAMS: ParamSpec = { single: ['service', 'account', 'client_id', 'off
 // docs/spec/auth/oauth.md: POST form with grant_type, service, client_id, access_type, scope, and
 // username/password or refresh_token.
 const POST_PARAMS: ParamSpec = {
-  single: ['grant_type', 'service', 'client_id', 'access_type', 'username', 'password', 'refresh_token'],
+  single: ['grant_type', 'service', 'client_id', 'access_type', 'username', 'password', 'refresh_token', 'subject_token', 'subject_token_type', 'requested_token_type'],
   multi: ['scope'],
   raw: ['password'],
 };
@@ -73,9 +73,20 @@ export async function readPostRequest(req: IncomingMessage, client: ClientAddres
     if (!token) throw new InvalidRequestError('grant_type=refresh_token needs refresh_token');
     return { ...common, grantType, presented: { kind: 'refresh_token', token: new Secret(token) } };
   }
-  if (grantType === undefined) throw new InvalidRequestError('grant_type is required (password or refresh_token)');
-  throw new UnsupportedGrantTypeError(`grant_type ${JSON.stringify(grantType.slice(0, 40))} is not supported; use password or refresh_token`);
+  if (grantType === TOKEN_EXCHANGE) {
+    // RFC 8693 section 2.1: a federated OIDC token exchanged for an access token and a refresh token.
+    const token = one(params, 'subject_token');
+    const type = one(params, 'subject_token_type');
+    if (!token || !type) throw new InvalidRequestError('a token exchange needs subject_token and subject_token_type');
+    if (!SUBJECT_TOKEN_TYPES.includes(type)) throw new InvalidRequestError(`subject_token_type must be ${SUBJECT_TOKEN_TYPES.join(' or ')}`);
+    return { ...common, grantType: 'token_exchange', offline: true, presented: { kind: 'subject_token', token: new Secret(token), tokenType: type } };
+  }
+  if (grantType === undefined) throw new InvalidRequestError('grant_type is required (password, refresh_token or token exchange)');
+  throw new UnsupportedGrantTypeError(`grant_type ${JSON.stringify(grantType.slice(0, 40))} is not supported; use password, refresh_token or ${TOKEN_EXCHANGE}`);
 }
+
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const SUBJECT_TOKEN_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
 
 function flag(value: string | undefined, name: string, meanings: Readonly<Record<string, boolean>>): boolean {
   if (value === undefined) return false;

@@ -11,7 +11,9 @@ export function serviceRoutes(deps: AppDeps): Router {
   });
 
   // Readiness: a valid configuration is in force. A refused reload leaves the old one in force,
-  // so readiness stays 200 and the body says what went wrong.
+  // so readiness stays 200 (a bad edit must not take every replica out of its load balancer); the
+  // body says that it failed and how many problems it had. It is unauthenticated, so it shows
+  // counts only: the problems themselves name files and users, and go to the log.
   router.get('/readyz', (_req, res) => {
     const snapshot = deps.store.current();
     const { loadedAt, lastReload } = deps.store.status();

@@ -65,7 +65,7 @@ async function handle(deps: AppDeps, req: IncomingMessage, res: ServerResponse, 
     if (req.method !== 'GET' && req.method !== 'POST') throw new MethodNotAllowedError('GET, POST');
     request = method === 'GET' ? readGetRequest(req, client) : await readPostRequest(req, client);
     grant = await issueToken(request, snapshot, deps.grant, trace);
-    send(res, 200, JSON.stringify(method === 'GET' ? getResponseBody(grant) : postResponseBody(grant)));
+    send(res, 200, JSON.stringify(method === 'GET' ? getResponseBody(grant) : postResponseBody(grant, request.grantType === 'token_exchange')));
   } catch (err) {
     failure = err;
     if (err instanceof ClientAbortedError || res.destroyed) {
@@ -98,6 +98,7 @@ function record(
   const outcome = outcomeOf(done.grant, done.failure);
   const source = done.grant?.identity.source ?? 'none';
   deps.metrics.tokenRequests.inc({ outcome, grant_type: grantType, source });
+  if (done.trace.reused === true) deps.metrics.grantReuse.inc();
   deps.metrics.tokenRequestDuration.observe({ grant_type: grantType }, seconds);
   const presented = done.request?.presented;
   // An established identity's account is trusted; a name a client merely presented may be a secret.
@@ -119,6 +120,7 @@ function record(
     ...(done.trace.failure === undefined ? {} : { reason: done.trace.failure }),
     ...(done.failure instanceof PurserError && !(done.failure instanceof AuthenticationError) ? { reason: done.failure.message } : {}),
     ...(done.trace.jti === undefined ? {} : { jti: done.trace.jti }),
+    ...(done.trace.reused === true ? { reused: true as const } : {}),
     refreshToken: done.grant?.refreshToken !== undefined,
     latencyMs: Math.round(seconds * 1e5) / 100,
   };

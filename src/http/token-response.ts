@@ -13,7 +13,7 @@ export function getResponseBody(grant: TokenGrant): Record<string, unknown> {
 }
 
 /** docs/spec/auth/oauth.md, plus `token` for clients that read only that, and RFC 6749's token_type. */
-export function postResponseBody(grant: TokenGrant): Record<string, unknown> {
+export function postResponseBody(grant: TokenGrant, exchange = false): Record<string, unknown> {
   return {
     access_token: grant.accessToken,
     token: grant.accessToken,
@@ -25,5 +25,7 @@ export function postResponseBody(grant: TokenGrant): Record<string, unknown> {
     expires_in: grant.expiresIn,
     issued_at: grant.issuedAt,
     ...(grant.refreshToken === undefined ? {} : { refresh_token: grant.refreshToken }),
+    // RFC 8693 section 2.2.1.
+    ...(exchange ? { issued_token_type: 'urn:ietf:params:oauth:token-type:access_token' } : {}),
   };
 }

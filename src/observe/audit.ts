@@ -27,6 +27,8 @@ export interface AuditEvent {
   readonly decisions: ReadonlyArray<{ readonly scope: string; readonly rule: number | null; readonly comment?: string; readonly capped?: true }>;
   readonly reason?: string;
   readonly jti?: string;
+  /** The access token was shared with an identical grant (PURSER_GRANT_REUSE): same jti. */
+  readonly reused?: true;
   readonly refreshToken: boolean;
   readonly latencyMs: number;
 }

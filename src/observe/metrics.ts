@@ -11,6 +11,7 @@ export interface Metrics {
   readonly bcryptWaiting: Gauge;
   readonly bcryptRejected: Counter;
   readonly credentialCache: Counter<'result'>;
+  readonly grantReuse: Counter;
   readonly throttled: Counter<'key'>;
   readonly configReloads: Counter<'result'>;
   readonly configReloadFailures: Counter;
@@ -21,6 +22,8 @@ export interface Metrics {
   readonly ldapErrors: Counter;
   readonly auditDropped: Counter;
   readonly auditWriteErrors: Counter;
+  readonly connectionsRefused: Counter<'reason'>;
+  readonly openConnections: Gauge;
 }
 
 export function createMetrics(): Metrics {
@@ -67,6 +70,11 @@ export function createMetrics(): Metrics {
     bcryptRejected: new Counter({
       name: 'purser_bcrypt_rejected_total',
       help: 'Password checks refused with 503 because the bcrypt queue was full or the wait too long',
+      registers,
+    }),
+    grantReuse: new Counter({
+      name: 'purser_grant_reuse_total',
+      help: 'Token requests answered with a token signed for an identical grant shortly before (PURSER_GRANT_REUSE)',
       registers,
     }),
     credentialCache: new Counter({
@@ -120,6 +128,17 @@ export function createMetrics(): Metrics {
     ldapErrors: new Counter({
       name: 'purser_ldap_errors_total',
       help: 'Logins and look-ups that failed because no directory answered',
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'purser_connections_refused_total',
+      help: 'Connections closed unserved: per_address (PURSER_MAX_CONNECTIONS_PER_IP), total (PURSER_MAX_CONNECTIONS), silent (sent nothing in time)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    openConnections: new Gauge({
+      name: 'purser_open_connections',
+      help: 'Client connections open now',
       registers,
     }),
     redisUp: new Gauge({

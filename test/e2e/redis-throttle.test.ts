@@ -145,7 +145,7 @@ describe('two replicas sharing Redis', () => {
   });
 
   test('failures at one replica lock the IP at the other', async () => {
-    for (let i = 0; i < 3; i++) assert.equal((await login(i % 2 === 0 ? one : two, '198.51.100.1', 'wrong')).status, 401);
+    for (let i = 0; i < 3; i++) assert.equal((await login(i % 2 === 0 ? one : two, '198.51.100.1', `wrong-${i}`)).status, 401);
     assert.equal((await login(two, '198.51.100.1', 'right')).status, 429);
     assert.equal((await login(one, '198.51.100.1', 'right')).status, 429);
     assert.equal((await login(one, '198.51.100.2', 'right')).status, 200);
@@ -155,13 +155,13 @@ describe('two replicas sharing Redis', () => {
     await redis.stop();
     await until(async () => (await metric(one, 'purser_redis_up')) === 0, 'purser to notice Redis is gone');
     assert.equal((await login(one, '198.51.100.3', 'right')).status, 200, 'correct logins still work');
-    for (let i = 0; i < 3; i++) assert.equal((await login(one, '198.51.100.4', 'wrong')).status, 401);
+    for (let i = 0; i < 3; i++) assert.equal((await login(one, '198.51.100.4', `wrong-${i}`)).status, 401);
     assert.equal((await login(one, '198.51.100.4', 'right')).status, 429, 'failures are still counted and locked');
     assert.ok((await metric(one, 'purser_redis_errors_total')) > 0);
 
     await redis.restart();
     await until(async () => (await metric(one, 'purser_redis_up')) === 1, 'purser to reconnect');
-    for (let i = 0; i < 3; i++) assert.equal((await login(one, '198.51.100.5', 'wrong')).status, 401);
+    for (let i = 0; i < 3; i++) assert.equal((await login(one, '198.51.100.5', `wrong-${i}`)).status, 401);
     assert.equal((await login(two, '198.51.100.5', 'right')).status, 429, 'shared again after the reconnection');
     assert.match(one.output(), /Redis unreachable: throttling falls back/);
   });
@@ -205,7 +205,7 @@ describe('replicas and workers sharing Redis: guesses at the same moment, known 
 
   test('an address that logged in at one replica is let through the account lock at the other', async () => {
     assert.equal((await login(one, '203.0.113.60', 'right')).status, 200);
-    for (let i = 0; i < 36; i++) await login(i % 2 === 0 ? one : two, `192.0.2.${1 + (i % 12)}`, 'wrong');
+    for (let i = 0; i < 36; i++) await login(i % 2 === 0 ? one : two, `192.0.2.${1 + (i % 12)}`, `wrong-${i}`);
     assert.equal((await login(two, '203.0.113.61', 'right')).status, 429, 'the account is locked for a new address');
     assert.equal((await login(two, '203.0.113.60', 'right')).status, 200);
     assert.equal((await login(one, '203.0.113.60', 'right')).status, 200);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from '../../src/app.js';
+import type { JwksCache } from '../../src/authn/federation/jwks-cache.js';
 import type { Clock } from '../../src/clock.js';
 import { SnapshotStore } from '../../src/config/snapshot-store.js';
 import type { Snapshot } from '../../src/config/snapshot.js';
@@ -22,11 +23,11 @@ export interface TestApp {
 }
 
 /** The real app, in-process on an ephemeral port, with audit events captured. */
-export async function startTestApp(config: TestConfig & { clock?: Clock; snapshot?: Snapshot; logger?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(config: TestConfig & { clock?: Clock; snapshot?: Snapshot; logger?: Logger; jwks?: JwksCache } = {}): Promise<TestApp> {
   const snapshot = config.snapshot ?? testSnapshot(config);
   const store = new SnapshotStore(snapshot);
   const clock = config.clock ?? frozenClock(Date.now());
-  const deps = buildDeps(snapshot.settings, store, { logger: config.logger ?? createLogger('silent'), clock, metrics: createMetrics() });
+  const deps = buildDeps(snapshot.settings, store, { logger: config.logger ?? createLogger('silent'), clock, metrics: createMetrics(), ...(config.jwks === undefined ? {} : { jwks: config.jwks }) });
   const audit: AuditEvent[] = [];
   const captured: AppDeps = { ...deps, audit: (event) => audit.push(event) };
   observeSnapshot(snapshot, captured);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSettings } from '../../src/config/settings.js';
-import { createLogger } from '../../src/observe/logger.js';
+import { createLogger, type Logger } from '../../src/observe/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { tempDir } from './cli.js';
 import { signingPair } from './keys.js';
@@ -15,9 +15,13 @@ export interface FileServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** The real server (startServer) on real files in a temporary directory, with the reloader running. */
+/**
+ * The real server (startServer) on real files in a temporary directory, with the reloader running.
+ * Files are used as soon as they are written (PURSER_RELOAD_SETTLE=0) unless `env` says otherwise:
+ * the tests write them whole, and a settle time would slow every reload down.
+ */
 export async function startFileServer(
-  options: { acl?: string; users?: Record<string, string>; env?: Record<string, string>; before?: (dir: string) => Promise<void> } = {},
+  options: { acl?: string; users?: Record<string, string>; env?: Record<string, string>; logger?: Logger; before?: (dir: string) => Promise<void> } = {},
 ): Promise<FileServer> {
   const { dir, cleanup } = tempDir('purser-server-');
   mkdirSync(join(dir, 'certs'));
@@ -28,8 +32,8 @@ export async function startFileServer(
   write('certs/token.key', pair.keyPem);
   write('certs/token.crt', pair.certPem);
   await options.before?.(dir);
-  const settings = loadSettings({ PURSER_LISTEN: '127.0.0.1:0', PURSER_RELOAD_INTERVAL: '1', ...options.env }, dir);
-  const running = await startServer(settings, { logger: createLogger('silent') });
+  const settings = loadSettings({ PURSER_LISTEN: '127.0.0.1:0', PURSER_RELOAD_INTERVAL: '1', PURSER_RELOAD_SETTLE: '0', ...options.env }, dir);
+  const running = await startServer(settings, { logger: options.logger ?? createLogger('silent') });
   const scheme = settings.tlsCertFile === undefined ? 'http' : 'https';
   return {
     ...running,

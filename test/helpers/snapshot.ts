@@ -30,6 +30,8 @@ export interface TestConfig {
   readonly htpasswd?: string;
   /** The text of the API tokens file. */
   readonly apiTokens?: string;
+  /** The text of the federation file. */
+  readonly federation?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly alg?: SigningAlg;
 }
@@ -45,6 +47,7 @@ export function testSnapshot(config: TestConfig = {}, settings = testSettings(co
     acl: config.acl ?? TEST_ACL,
     users: config.htpasswd ?? htpasswdFor(config.users ?? TEST_USERS),
     apiTokens: config.apiTokens ?? '',
+    federation: config.federation ?? '',
     signingKey: pair.keyPem,
     signingCert: pair.certPem,
   });

@@ -42,6 +42,8 @@ test(`soak: ${SECONDS} s of mixed traffic with reloads`, { timeout: (SECONDS + 6
       PURSER_TRUSTED_PROXIES: '127.0.0.1/32',
       PURSER_THROTTLE_IP_MAX: '5',
       PURSER_RELOAD_INTERVAL: '1',
+      // The files are rewritten every 1.5 s: a settle time under that lets each version in.
+      PURSER_RELOAD_SETTLE: '1',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -51,9 +51,10 @@ export class LdapSource implements IdentitySource {
     // Many servers take a bind with an empty password as an anonymous bind that "succeeds".
     if (password === '') return failed('empty_password', username);
     const key = createHmac('sha256', this.#secret).update(username).update('\0').update(password).digest('base64url');
-    const remembered = this.#recall(this.#logins, key);
-    if (remembered !== undefined) return { kind: 'identity', identity: this.#identity(username, remembered) };
+    // Inside the guard, so that a locked client cannot test its guesses against the cache.
     return context.guard(username, async () => {
+      const remembered = this.#recall(this.#logins, key);
+      if (remembered !== undefined) return { kind: 'identity', identity: this.#identity(username, remembered) };
       try {
         const search = await this.#directory.findUser(username);
         if (search.found === undefined) return failed(search.why === 'none' ? 'unknown_user' : 'ambiguous_user', username);

@@ -93,6 +93,50 @@ describe('ACL load errors name the file, the rule, the field and the line', () =
     );
   });
 
+  // Regex syntax that RE2 (docker_auth's engine) lacks: an issue at the rule's field, never a rule
+  // that loads and then matches something else than its author meant.
+  const unsupported: Array<[string, string, RegExp]> = [
+    ['a backreference', '/^(\\w+)-\\1$/', /^invalid regular expression \/\^\(\\w\+\)-\\1\$\/: backreferences are not supported \(invalid escape sequence: `\\1`\); regexes use Go's RE2 syntax, as in docker_auth$/],
+    ['a lookahead', '/^(?=x)/', /^invalid regular expression \/\^\(\?=x\)\/: lookahead is not supported/],
+    ['a lookbehind', '/(?<=x)app/', /^invalid regular expression \/\(\?<=x\)app\/: lookbehind is not supported/],
+    ['an unclosed group', '/^(team|ops/', /^invalid regular expression \/\^\(team\|ops\/: missing closing \): `\^\(team\|ops`/],
+    ['an escape Go refuses', '/^admin\\Z/', /invalid escape sequence: `\\Z`/],
+  ];
+  for (const [what, pattern, message] of unsupported) {
+    test(`${what} in a regex is a load error with file, rule, field and line`, () => {
+      const found = issues(`acl:
+  - match: {account: admin}
+    actions: ["*"]
+  - match: {name: "public/**"}
+    actions: [pull]
+  - match: {account: "/.+/", name: "\${account}/**"}
+    actions: [pull, push]
+  - match:
+      account: bob
+      name: '${pattern}'
+    actions: [pull]
+`);
+      assert.equal(found.length, 1, JSON.stringify(found));
+      const [issue] = found;
+      assert.deepEqual({ ...issue, message: undefined }, { file: '/etc/purser/acl.yml', path: 'acl[3].match.name', line: 10, message: undefined });
+      assert.match(issue?.message ?? '', message);
+    });
+  }
+
+  test('a bad regex in a label condition names the label', () => {
+    const found = issues(`- {match: {labels: {group: '/^(?!admins)/'}}, actions: [pull]}`);
+    assert.deepEqual(found.map((i) => [i.path, i.line]), [['acl[0].match.labels.group', 1]]);
+    assert.match(found[0]?.message ?? '', /lookahead is not supported/);
+  });
+
+  test('RE2 syntax that JavaScript lacks loads', () => {
+    assert.deepEqual(issues(`
+- {match: {name: '/\\Aadmin\\z/'}, actions: []}
+- {match: {name: '/^[[:alpha:]]+$/', account: '/(?i)^(?P<user>\\pL+)$/'}, actions: [pull]}
+- {match: {name: '/^\\d+\\/\\Qa.b\\E$/'}, actions: [pull]}
+`), []);
+  });
+
   test('a valid ACL compiles with no issues', () => {
     assert.deepEqual(issues('- {match: {account: "/^(.+)$/", name: "${account:1}/*", ip: ["::1", "10.0.0.0/8"], labels: {group: x}}, actions: []}'), []);
   });

@@ -234,3 +234,55 @@ describe('accepted document shapes', () => {
     assert.equal(acl('acl:\n  - match: {account: "admin"}\n    actions: ["*"]\n    comment: "Admin has full access to everything."').rules.length, 1);
   });
 });
+
+describe('RE2 escapes mean what they mean in docker_auth (they used to load as letters and fail open)', () => {
+  const rules = acl(`
+- match: {name: '/\\Aadmin\\z/'}
+  actions: []
+  comment: nobody touches admin
+- match: {name: '/^[[:alpha:]]+$/'}
+  actions: []
+  comment: single-word names are reserved
+- match: {name: '/^\\pL+\\/reserved$/'}
+  actions: []
+- match: {}
+  actions: [pull]
+`);
+  const cases: Array<[string, string[]]> = [
+    ['admin', []],
+    ['admin2', ['pull']],
+    ['x/admin', ['pull']],
+    ['app', []],
+    ['app1', ['pull']],
+    ['team/reserved', []],
+    ['team1/reserved', ['pull']],
+  ];
+  for (const [name, granted] of cases) {
+    test(`${name} → [${granted.join(',')}]`, () => {
+      assert.deepEqual(decide(rules, 'alice', `repository:${name}:pull`)[0], granted);
+    });
+  }
+});
+
+describe('an adversarial name cannot stall the decision (ReDoS)', () => {
+  // The finding: with V8's backtracking engine, this rule and one anonymous request for a 33-character
+  // name blocked the event loop for 18 s; every extra character doubled it.
+  const rules = acl(`
+- match: {name: '/^([a-z0-9]+[._-]?)+\\/app$/'}
+  actions: [pull]
+- match: {name: '**a**a**a**a**a**b'}
+  actions: [pull]
+`);
+  for (const length of [33, 255]) {
+    test(`a ${length}-character name is decided in well under a second`, () => {
+      const name = `${'a'.repeat(length - 2)}/x`;
+      const started = performance.now();
+      assert.deepEqual(decide(rules, '', `repository:${name}:pull`), [[], null]);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+    });
+  }
+  test('and the rule still grants what it should', () => {
+    assert.deepEqual(decide(rules, '', `repository:${'a'.repeat(251)}/app:pull`), [['pull'], 0]);
+  });
+});

@@ -47,6 +47,29 @@ describe('glob patterns', () => {
     ['a.b', 'axb', false],
     ['a+b', 'a+b', true],
     ['(a)', '(a)', true],
+    // A class never matches '/', even through a range that spans it; RE2 has no lookahead, so
+    // the range is split around '/'.
+    ['[!-~]', 'a', true],
+    ['[!-~]', '/', false],
+    ['[.-0]x', '.x', true],
+    ['[.-0]x', '0x', true],
+    ['[.-0]x', '/x', false],
+    ['[/]', '/', false],
+    ['a[-/]b', 'a-b', true],
+    ['a[-/]b', 'a/b', false],
+    ['[a-]', '-', true],
+    ['[a\\-z]', 'b', false],
+    ['[a\\-z]', '-', true],
+    ['[\\]]', ']', true],
+    ['[é]', 'é', true],
+    // `**` crosses every character.
+    ['**', 'a\nb', true],
+    // The literal text between wildcards must appear (a check made before the engine runs).
+    ['*/secret-*', 'a/secret-x', true],
+    ['*/secret-*', 'a/secret', false],
+    ['*/secret-*', '/secret-', true],
+    ['?x*y', 'axzy', true],
+    ['?x*y', 'xzy', false],
   ];
   for (const [pattern, value, expected] of cases) {
     test(`${pattern} ${expected ? 'matches' : 'does not match'} ${JSON.stringify(value)}`, () => {
@@ -68,6 +91,13 @@ describe('regex patterns', () => {
     // Go RE2 spellings copied from docker_auth configs.
     ['/(?i)^ADMIN$/', 'admin', true],
     ['/^(?P<user>[a-z]+)$/', 'bob', true],
+    // RE2 escapes and classes that JavaScript would silently read as letters.
+    ['/\\Aadmin\\z/', 'admin', true],
+    ['/\\Aadmin\\z/', 'xadmin', false],
+    ['/^[[:alpha:]]+$/', 'abc', true],
+    ['/^\\pL+$/', 'abc', true],
+    ['/^\\pL+$/', 'émile', true],
+    ['/^\\pL+$/', 'a-1', false],
   ];
   for (const [pattern, value, expected] of cases) {
     test(`${pattern} ${expected ? 'matches' : 'does not match'} ${JSON.stringify(value)}`, () => {
@@ -79,6 +109,13 @@ describe('regex patterns', () => {
     assert.equal(compilePattern('/^(.+)@(.+)$/').groups, 2);
     assert.equal(compilePattern('/^(?:x)(y)$/').groups, 1);
     assert.equal(compilePattern('plain/*').groups, 0);
+    // Named groups count, and are numbered in order, as in Go.
+    assert.equal(compilePattern('/^(?P<user>[^@]+)@(?<domain>.+)$/').groups, 2);
+  });
+
+  test('Go syntax that RE2 lacks is a load error that names it', () => {
+    assert.throws(() => compilePattern('/^(\\w)\\1$/'), { code: 'ERR_REGEX_SYNTAX', message: /^invalid regular expression \/\^\(\\w\)\\1\$\/: backreferences are not supported/ });
+    assert.throws(() => compilePattern('/^(?!admin)/'), { code: 'ERR_REGEX_SYNTAX', message: /lookahead is not supported/ });
   });
 
   test('"//" is too short to be a regex and is a literal glob', () => {
@@ -120,12 +157,52 @@ describe('placeholders', () => {
     assert.equal(pattern.exec('/x', values(), { account: ['x', undefined] }), null);
   });
 
+  // Request values with regex metacharacters must match only themselves.
+  const quoting: Array<[string, Partial<MatchValues>, string, boolean]> = [
+    ['/^${account}\\/.+$/', { account: 'a.b-c_d' }, 'a.b-c_d/x', true],
+    ['/^${account}\\/.+$/', { account: 'a.b-c_d' }, 'aXb-c_d/x', false],
+    ['/^${account}$/', { account: 'a.b' }, 'a.b', true],
+    ['/^${account}$/', { account: 'a.b' }, 'acb', false],
+    ['/^${account}$/', { account: 'x+' }, 'xx', false],
+    ['/^${account}$/', { account: '(a|b)' }, 'a', false],
+    ['/^${account}$/', { account: '(a|b)' }, '(a|b)', true],
+    // Inside a class the quoted '-' is a dash, not a range.
+    ['/^[${account}]+$/', { account: 'a-z' }, 'a-z', true],
+    ['/^[${account}]+$/', { account: 'a-z' }, 'b', false],
+    ['${account}/*', { account: 'a.b-c_d' }, 'a.b-c_d/app', true],
+    ['${account}/*', { account: 'a.b-c_d' }, 'a_b-c_d/app', false],
+    ['/^${labels:group}\\//', { labels: new Map([['group', ['dev-1', 'ops.team']]]) }, 'ops.team/x', true],
+    ['/^${labels:group}\\//', { labels: new Map([['group', ['dev-1', 'ops.team']]]) }, 'opsXteam/x', false],
+    ['/^${labels:group}\\//', { labels: new Map([['group', ['dev-1', 'ops.team']]]) }, 'dev-1/x', true],
+  ];
+  for (const [pattern, over, value, expected] of quoting) {
+    test(`${pattern} with ${JSON.stringify(over.account ?? [...(over.labels?.values() ?? [])].flat())} ${expected ? 'matches' : 'does not match'} ${value}`, () => {
+      assert.equal(matches(pattern, value, over), expected);
+    });
+  }
+
+  test('a captured value with metacharacters is quoted', () => {
+    const pattern = compilePattern('/^${account:1}-${account:2}\\//');
+    const captures = { account: ['j.n_x@a-b.test', 'j.n_x', 'a-b'] };
+    assert.notEqual(pattern.exec('j.n_x-a-b/app', values(), captures), null);
+    assert.equal(pattern.exec('jXn_x-a-b/app', values(), captures), null);
+  });
+
+  test('a placeholder inside \\Q...\\E is refused: its quoting would be matched literally', () => {
+    assert.throws(() => compilePattern('/^\\Q${account}\\E$/'), /placeholder \$\{account\} inside \\Q\.\.\.\\E/);
+    assert.equal(matches('/^\\Qa.\\E${account}$/', 'a.alice'), true);
+    assert.equal(matches('/^\\\\Q${account}$/', '\\Qalice'), true);
+  });
+
   for (const bad of ['${acount}', '${labels:}', '${account:0}', '${account:x}', '${name', 'a${}b']) {
     test(`refuses ${bad}`, () => assert.throws(() => compilePattern(bad), /placeholder/));
   }
   for (const bad of ['[abc', 'a[]', 'trailing\\', '/(unclosed/']) {
     test(`refuses malformed ${bad}`, () => assert.throws(() => compilePattern(bad)));
   }
+  test('refuses an inverted glob range', () => {
+    assert.throws(() => compilePattern('v[9-0]'), { message: 'pattern "v[9-0]" has an inverted range 9-0' });
+  });
 });
 
 describe('pattern facts used by the ACL index and lint', () => {
@@ -174,4 +251,30 @@ describe('literal prefixes (a fast rejection before the regex runs)', () => {
       }
     }
   });
+});
+
+describe('matching takes time linear in the value (no backtracking)', () => {
+  // 2^n paths for a backtracking engine: a 33-character name blocked V8's for minutes.
+  const adversarial = (length: number): string => `${'a'.repeat(length - 2)}/x`;
+  const cases: Array<[string, string, boolean]> = [
+    ['/^([a-z0-9]+[._-]?)+\\/app$/', adversarial(33), false],
+    ['/^([a-z0-9]+[._-]?)+\\/app$/', adversarial(255), false],
+    ['/^([a-z0-9]+[._-]?)+\\/app$/', `${'a'.repeat(251)}/app`, true],
+    ['/^(a|a)*$/', `${'a'.repeat(254)}b`, false],
+    ['/^(a*)*$/', `${'a'.repeat(254)}b`, false],
+    // A glob is matched by the same engine: n^5 steps for a backtracking one.
+    ['**a**a**a**a**a**b', 'a'.repeat(255), false],
+    ['**a**a**a**a**a**b', `${'a'.repeat(254)}b`, true],
+    ['*a*a*a*a*a*a*b', 'a'.repeat(255), false],
+  ];
+  for (const [pattern, value, expected] of cases) {
+    test(`${pattern} on ${value.length} characters: ${expected ? 'a match' : 'no match'}, well under a second`, () => {
+      const compiled = compilePattern(pattern);
+      const started = performance.now();
+      const result = compiled.exec(value, values(), {}) !== null;
+      const elapsed = performance.now() - started;
+      assert.equal(result, expected);
+      assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+    });
+  }
 });

@@ -84,3 +84,26 @@ describe('several scopes in one request', () => {
     assert.equal(formatScope({ type: 'registry', name: 'catalog', actions: ['*'] }, []), 'registry:catalog:');
   });
 });
+
+describe('an adversarial name is refused in linear time (ReDoS)', () => {
+  // Invalid names that made the old grammar (separator `-*`) backtrack exponentially.
+  const names: Array<[string, string]> = [
+    ['a bad last character', `${'a'.repeat(254)}!`],
+    ['a bad second component', `${'a'.repeat(253)}/!`],
+    ['a trailing dash', `${'a'.repeat(254)}-`],
+    ['dashes, then an underscore', `${'a1-'.repeat(84)}_`],
+    ['a host, then a bad path', `${'a'.repeat(200)}:5000/${'b'.repeat(48)}!`],
+  ];
+  for (const [what, name] of names) {
+    test(`${what} (${name.length} characters) is refused in well under a second`, () => {
+      const started = performance.now();
+      assert.throws(() => parseScope(`repository:${name}:pull`), { code: 'ERR_INVALID_SCOPE' });
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+    });
+  }
+  test('the separators are those of the spec: ".", "_", "__" and any run of "-"', () => {
+    for (const name of ['a.b', 'a_b', 'a__b', 'a-b', 'a---b', 'a-b.c_d__e', 'ab12']) assert.equal(parseScope(`repository:${name}:pull`).name, name);
+    for (const name of ['a..b', 'a___b', 'a_.b', '-a', 'a-', 'a.', '_a']) assert.throws(() => parseScope(`repository:${name}:pull`), { code: 'ERR_INVALID_SCOPE' }, name);
+  });
+});

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { hashSecret } from '../../../src/authn/api-token-secret.js';
 import { buildCertificate } from '../../../src/certs/x509-builder.js';
+import { appendApiToken, type NewApiToken } from '../../../src/config/api-tokens-edit.js';
 import { purser } from '../../helpers/cli.js';
 import { freshPair } from '../../helpers/keys.js';
 import { startFileServer, type FileServer } from '../../helpers/server.js';
@@ -98,6 +100,34 @@ describe('purser doctor', () => {
     assert.equal(result.code, 1);
     assert.match(result.stdout, /ERROR +purser's signing certificate .*expired on/);
     assert.match(result.stdout, /fix: purser certs rotate/);
+  });
+
+  test('warns about API tokens expiring within 14 days, never expiring, or personal with their user gone; warnings only, exit 0', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const entry = (id: string, extra: Partial<NewApiToken>): NewApiToken => ({
+      id, account: 'ci-bot', name: id, robot: true, hash: hashSecret(`purser_${id}`), scopes: undefined, groups: [], expires: now + 60 * 86_400, created: now, comment: undefined, ...extra,
+    });
+    const file = join(server.dir, 'api-tokens.yml');
+    let text = appendApiToken('', entry('tok_fine01', { name: 'fine' }));
+    text = appendApiToken(text, entry('tok_soon01', { name: 'soon', expires: now + 5 * 86_400 - 60 }));
+    text = appendApiToken(text, entry('tok_ever01', { name: 'forever', expires: undefined }));
+    text = appendApiToken(text, entry('tok_carol1', { account: 'carol', name: 'laptop', robot: false }));
+    text = appendApiToken(text, entry('tok_alice1', { account: 'alice', name: 'laptop', robot: false }));
+    writeFileSync(file, text);
+    try {
+      const result = await doctor();
+      assert.equal(result.code, 0, result.stdout);
+      assert.match(result.stdout, /^WARN +API token tok_soon01 \(ci-bot\/soon\) expires in 5 day\(s\), on \S+Z$/m);
+      assert.match(result.stdout, /fix: make a new one \(purser api-token create --account ci-bot .*\), hand it over, then purser api-token revoke tok_soon01/);
+      assert.match(result.stdout, /^WARN +API token tok_ever01 \(ci-bot\/forever\) never expires/m);
+      assert.match(result.stdout, /^WARN +API token tok_carol1 \(carol\/laptop\) is a personal token, but its user carol is no longer in users\.htpasswd$/m);
+      assert.match(result.stdout, /fix: purser api-token revoke tok_carol1/);
+      assert.doesNotMatch(result.stdout, /tok_fine01|tok_alice1/);
+      assert.equal(result.stdout.match(/^WARN +API token /gm)?.length, 3, result.stdout);
+      assert.match(result.stdout, /no problems found/);
+    } finally {
+      rmSync(file);
+    }
   });
 
   test('catches purser\'s own configuration errors', async () => {

@@ -11,7 +11,7 @@ const ACL = 'acl:\n  - match: {name: "public/**"}\n    actions: [pull]\n';
 function start(dir: string, port: number, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [PURSER_BIN, 'serve'], {
     cwd: dir,
-    env: { PATH: process.env.PATH, PURSER_LISTEN: `127.0.0.1:${port}`, PURSER_WORKERS: '2', PURSER_RELOAD_INTERVAL: '0', PURSER_AUDIT_LOG: 'audit.log', ...env },
+    env: { PATH: process.env.PATH, PURSER_LISTEN: `127.0.0.1:${port}`, PURSER_WORKERS: '2', PURSER_RELOAD_INTERVAL: '0', PURSER_RELOAD_SETTLE: '0', PURSER_AUDIT_LOG: 'audit.log', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

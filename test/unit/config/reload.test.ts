@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { createLogger } from '../../../src/observe/logger.js';
 import { basic, decodeJwt } from '../../helpers/app.js';
 import { freshPair } from '../../helpers/keys.js';
 import { startFileServer, type FileServer } from '../../helpers/server.js';
@@ -18,8 +20,26 @@ async function token(server: FileServer, user: string | undefined, scope: string
   return { status: 200, actions: claims.access[0]?.actions };
 }
 
-async function readyz(server: FileServer): Promise<{ lastReload: { ok: boolean; error?: string } | null; users: number; rules: number }> {
-  return (await (await fetch(`${server.url}/readyz`)).json()) as { lastReload: { ok: boolean; error?: string } | null; users: number; rules: number };
+interface Readiness {
+  lastReload: { at: string; ok: boolean; problems?: number } | null;
+  users: number;
+  rules: number;
+}
+
+async function readyz(server: FileServer): Promise<Readiness> {
+  return (await (await fetch(`${server.url}/readyz`)).json()) as Readiness;
+}
+
+/** A logger whose lines the test can read. */
+function capturedLog(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
 }
 
 async function metric(server: FileServer, name: string): Promise<number> {
@@ -39,10 +59,16 @@ async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<voi
 
 describe('live reload', () => {
   let server: FileServer;
+  const log = capturedLog();
   before(async () => {
-    server = await startFileServer();
+    // Only the test's own reloads, so that each one's outcome is the test's to assert (a watcher's
+    // reload could otherwise take the change first, or run in between).
+    server = await startFileServer({ logger: log.logger, env: { PURSER_RELOAD_INTERVAL: '0' } });
   });
   after(() => server.stop());
+  beforeEach(() => {
+    log.lines.length = 0;
+  });
 
   test('a user removed from users.htpasswd stops working at the next request after the reload', async () => {
     assert.equal((await token(server, 'bob', 'repository:bob/a:pull')).status, 200);
@@ -65,22 +91,32 @@ describe('live reload', () => {
     ['bad YAML', 'acl.yml', 'acl:\n  - match: {account: [\n', /invalid YAML/],
     ['an unknown field', 'acl.yml', 'acl:\n  - match: {acount: x}\n    actions: [pull]\n', /acl\[0\]\.match\.acount/],
     ['a half-written file', 'acl.yml', TEST_ACL.slice(0, TEST_ACL.indexOf('actions: [pull, push]') + 12), /acl\.yml/],
-    ['a bad hash line', 'users.htpasswd', `${htpasswdFor(TEST_USERS)}\nmallory:$apr1$x$y\n`, /MD5/],
+    ['a bad hash line', 'users.htpasswd', `${htpasswdFor(TEST_USERS)}\nmallory:$apr1$x$y\n`, /mallory.*MD5/],
     ['a key that does not match its certificate', 'certs/token.crt', freshPair().certPem, /does not belong/],
   ];
   for (const [what, file, text, message] of invalid) {
-    test(`${what} is refused: the last good configuration stays, and readiness says so`, async () => {
+    test(`${what} is refused: the last good configuration stays, readiness says so, the log says why`, async () => {
       const failuresBefore = await metric(server, 'purser_config_reload_failures_total');
       const original = readFileSync(join(server.dir, file), 'utf8');
       server.write(file, text);
       try {
         assert.equal(await server.reload('test'), 'refused');
         assert.equal(await metric(server, 'purser_config_reload_failures_total'), failuresBefore + 1);
+        // Refused, not unready: the last good configuration is in force, so the load balancer keeps us.
         const ready = await fetch(`${server.url}/readyz`);
         assert.equal(ready.status, 200);
-        const body = await readyz(server);
+        const text = await ready.text();
+        const body = JSON.parse(text) as Readiness;
         assert.equal(body.lastReload?.ok, false);
-        assert.match(body.lastReload?.error ?? '', message);
+        assert.ok((body.lastReload?.problems ?? 0) >= 1, 'the problems are counted');
+        assert.deepEqual(Object.keys(body.lastReload ?? {}).sort(), ['at', 'ok', 'problems']);
+        // /readyz is unauthenticated: no path, file name, user name or parser message in it, only
+        // times, counts and the (public) key ID.
+        assert.deepEqual(Object.keys(body).sort(), ['kid', 'lastReload', 'loadedAt', 'rules', 'status', 'users']);
+        for (const leak of [server.dir, file, 'mallory', 'alice', 'error']) assert.equal(text.includes(leak), false, `/readyz shows ${leak}`);
+        const refused = log.lines.find((line) => line.includes('reload refused')) ?? '';
+        assert.match(refused, message, 'the detail is in the log');
+        assert.ok(refused.includes(join(server.dir, file)), 'the log names the file');
         // Still serving with the old configuration.
         assert.deepEqual((await token(server, 'alice', 'repository:alice/a:push')).actions, ['push']);
       } finally {
@@ -95,16 +131,25 @@ describe('live reload', () => {
     renameSync(join(server.dir, 'users.htpasswd'), join(server.dir, 'users.bak'));
     try {
       assert.equal(await server.reload('test'), 'refused');
-      assert.match((await readyz(server)).lastReload?.error ?? '', /users\.htpasswd: cannot read: file not found/);
+      assert.deepEqual({ ...(await readyz(server)).lastReload, at: undefined }, { at: undefined, ok: false, problems: 1 });
+      assert.match(log.lines.join(''), /users\.htpasswd: cannot read: file not found/);
       assert.equal((await token(server, 'alice', 'repository:alice/a:pull')).status, 200);
     } finally {
       renameSync(join(server.dir, 'users.bak'), join(server.dir, 'users.htpasswd'));
     }
   });
 
-  test('an edit is picked up without a signal, by watching', async () => {
-    server.write('users.htpasswd', htpasswdFor({ ...TEST_USERS, carol: 'carol-secret' }));
-    await eventually(async () => (await readyz(server)).users === 4);
+});
+
+describe('watching the files', () => {
+  test('an edit is picked up without a signal', async () => {
+    const server = await startFileServer();
+    try {
+      server.write('users.htpasswd', htpasswdFor({ ...TEST_USERS, carol: 'carol-secret' }));
+      await eventually(async () => (await readyz(server)).users === 4);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -30,6 +30,9 @@ describe('settings from the environment', () => {
     assert.equal(s.throttle.ip.window, 60);
     assert.ok(s.throttle.account.max > s.throttle.ip.max, 'the account limit is softer than the IP limit');
     assert.ok(s.throttle.account.maxLock < s.throttle.ip.lock, 'an account lock is short');
+    assert.equal(s.reloadSettle, 2);
+    assert.equal(s.maxConnections, 10_000);
+    assert.equal(s.maxConnectionsPerIp, 256);
     assert.equal(Object.isFrozen(s), true);
     assert.equal(Object.isFrozen(s.listen), true);
   });
@@ -51,6 +54,18 @@ describe('settings from the environment', () => {
     assert.deepEqual(loadSettings({ PURSER_LISTEN: ':5001' }).listen, { host: '0.0.0.0', port: 5001 });
   });
 
+  test('the reload settle time is a duration; 0 turns the wait off', () => {
+    assert.equal(loadSettings({ PURSER_RELOAD_SETTLE: '0' }).reloadSettle, 0);
+    assert.equal(loadSettings({ PURSER_RELOAD_SETTLE: '5s' }).reloadSettle, 5);
+    assert.equal(loadSettings({ PURSER_RELOAD_SETTLE: '1m' }).reloadSettle, 60);
+  });
+
+  test('connection caps', () => {
+    const s = loadSettings({ PURSER_MAX_CONNECTIONS: '500', PURSER_MAX_CONNECTIONS_PER_IP: '20' });
+    assert.equal(s.maxConnections, 500);
+    assert.equal(s.maxConnectionsPerIp, 20);
+  });
+
   test('a token lifetime under 60 seconds is a startup error', () => {
     refusedFor({ PURSER_TOKEN_TTL: '59' }, 'PURSER_TOKEN_TTL', /at least 60 seconds/);
     assert.equal(loadSettings({ PURSER_TOKEN_TTL: '60' }).tokenTtl, 60);
@@ -67,6 +82,12 @@ describe('settings from the environment', () => {
     [{ PURSER_TLS_CERT: 'a.crt' }, 'PURSER_TLS_KEY', /together/],
     [{ PURSER_WORKERS: '0' }, 'PURSER_WORKERS', /auto or a number/],
     [{ PURSER_THROTTLE_IP_MAX: '0' }, 'PURSER_THROTTLE_IP_MAX', /at least 1/],
+    [{ PURSER_RELOAD_SETTLE: '2 seconds' }, 'PURSER_RELOAD_SETTLE', /not a duration/],
+    [{ PURSER_RELOAD_SETTLE: '-1' }, 'PURSER_RELOAD_SETTLE', /not a duration/],
+    [{ PURSER_MAX_CONNECTIONS: '0' }, 'PURSER_MAX_CONNECTIONS', /whole number of at least 1/],
+    [{ PURSER_MAX_CONNECTIONS: 'lots' }, 'PURSER_MAX_CONNECTIONS', /whole number of at least 1/],
+    [{ PURSER_MAX_CONNECTIONS_PER_IP: '0' }, 'PURSER_MAX_CONNECTIONS_PER_IP', /whole number of at least 1/],
+    [{ PURSER_MAX_CONNECTIONS_PER_IP: '2.5' }, 'PURSER_MAX_CONNECTIONS_PER_IP', /whole number of at least 1/],
   ];
   for (const [env, variable, message] of bad) {
     test(`refuses ${JSON.stringify(env)} naming ${variable}`, () => refusedFor(env, variable, message));

@@ -49,16 +49,21 @@ describe('bcrypt cannot starve signing (finding 2)', () => {
   test('an anonymous pull keeps its latency while a burst of guesses is hashed; the queue overflows into 503', async () => {
     const burst = Array.from({ length: 40 }, (_, i) => get(app, 'slow', `guess-${i}`).then((r) => ({ status: r.status, retry: r.headers.get('retry-after') })));
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const started = performance.now();
-    const anonymous = await fetch(`${app.url}/auth?service=Docker%20registry&scope=repository:public/x:pull`);
-    const anonymousMs = performance.now() - started;
+    // Before the fix each of these queued behind the whole burst on libuv's pool.
+    let anonymousMs = Number.POSITIVE_INFINITY;
+    let anonymous: Response | undefined;
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      anonymous = await fetch(`${app.url}/auth?service=Docker%20registry&scope=repository:public/x:pull`);
+      anonymousMs = Math.min(anonymousMs, performance.now() - started);
+    }
     const burstStarted = performance.now();
     const results = await Promise.all(burst);
     const burstMs = performance.now() - burstStarted + anonymousMs;
-    assert.equal(anonymous.status, 200);
+    assert.equal(anonymous?.status, 200);
     // 2 run and 20 wait, each ~50 ms or more at cost 10: the burst takes half a second at least.
     assert.ok(burstMs > 500, `the burst took ${burstMs.toFixed(0)} ms`);
-    assert.ok(anonymousMs < burstMs / 4, `the anonymous pull took ${anonymousMs.toFixed(0)} ms while the burst took ${burstMs.toFixed(0)} ms`);
+    assert.ok(anonymousMs < burstMs / 4, `the quickest anonymous pull took ${anonymousMs.toFixed(0)} ms while the burst took ${burstMs.toFixed(0)} ms`);
     const busy = results.filter((r) => r.status === 503);
     // Up to 40 - (2 running + 20 waiting) find the queue full; a few arrive after the first are done.
     assert.ok(busy.length >= 10, `${busy.length} of 40 got 503`);

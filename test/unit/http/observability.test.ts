@@ -45,6 +45,7 @@ describe('/metrics, /healthz and /readyz', () => {
     /^purser_password_verification_seconds_count \d+$/m,
     /^purser_credential_cache_total\{result="hit"\} 1$/m,
     /^purser_process_resident_memory_bytes \d+$/m,
+    /^purser_open_connections \d+$/m,
   ];
   for (const pattern of expected) test(`has ${pattern.source.slice(1, 70)}`, () => assert.match(text, pattern));
 
@@ -64,6 +65,8 @@ describe('/metrics, /healthz and /readyz', () => {
     assert.equal(ready.users, 3);
     assert.equal(ready.rules, 4);
     assert.match(String(ready.kid), /^([A-Z2-7]{4}:){11}[A-Z2-7]{4}$/);
+    // Unauthenticated: times, counts and the public key ID, nothing that names a file or a user.
+    assert.deepEqual(Object.keys(ready).sort(), ['kid', 'lastReload', 'loadedAt', 'rules', 'status', 'users']);
   });
 });
 
